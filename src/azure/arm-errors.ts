@@ -1,0 +1,64 @@
+import { ActionError, firstLine } from '../errors.js'
+import { redactor } from '../redact.js'
+
+export type ArmOperation = 'generateToken' | 'regenerateKey'
+
+const ACTIONS: Record<ArmOperation, string> = {
+  generateToken: 'Microsoft.ApiManagement/service/gateways/generateToken/action',
+  regenerateKey: 'Microsoft.ApiManagement/service/gateways/regenerateKey/action'
+}
+
+interface Target {
+  subscriptionId: string
+  resourceGroup: string
+  serviceName: string
+  gatewayName: string
+  clientId: string
+}
+
+/**
+ * Explains a failed ARM call from its status, code and message only: a RestError also carries the
+ * request and response, which must never be printed.
+ */
+export function describeArmError(error: unknown, operation: ArmOperation, target: Target): ActionError {
+  const where = `gateway '${target.gatewayName}' of API Management service '${target.serviceName}' (resource group '${target.resourceGroup}', subscription '${target.subscriptionId}')`
+  if (!isRestError(error)) {
+    const message = error instanceof Error ? firstLine(error.message) : String(error)
+    return new ActionError(redactor.redact(`${operation} on ${where} failed: ${message}`))
+  }
+  const status = error.statusCode
+  const code = error.code ?? ''
+  const message = firstLine(error.message)
+  const said = `API Management answered ${status ?? 'no response'}${code ? ` ${code}` : ''}: ${message}`
+  let fix: string
+  if (status === undefined) {
+    fix = 'Could not reach Azure Resource Manager. Check `environment` / `arm-endpoint` and the runner\'s network.'
+  } else if (status === 404) {
+    fix = code === 'ResourceGroupNotFound'
+      ? 'Check `resource-group` and `subscription-id`.'
+      : /service/i.test(message) && !/gateway/i.test(message)
+        ? 'Check `service-name`, `resource-group` and `subscription-id`.'
+        : 'Check `gateway-name`; the gateway resource must exist in API Management (Deployment and infrastructure > Gateways) before a token can be minted.'
+  } else if (status === 403) {
+    fix = `The identity (client ID '${target.clientId}') lacks '${ACTIONS[operation]}'. Assign it a role that allows it on the gateway or service scope — the README's custom role "API Management Gateway Token Operator" grants exactly that and 'Microsoft.ApiManagement/service/gateways/read'.`
+  } else if (status === 401) {
+    fix = 'Resource Manager did not accept the access token. Check that `environment` (or `arm-endpoint`) names the cloud the tenant belongs to.'
+  } else if (status === 400) {
+    fix = operation === 'generateToken' ? 'Check `token-lifetime` (at most 30 days) and `key-type`.' : 'Check `key-type`.'
+  } else if (status === 429 || status >= 500) {
+    fix = 'Resource Manager kept failing after the SDK\'s retries. Nothing was changed by this call; re-run the job later.'
+  } else {
+    fix = 'See the message above.'
+  }
+  return new ActionError(redactor.redact(`${operation} on ${where} failed. ${said}\nFix: ${fix}`))
+}
+
+/** The fields of @azure/core-rest-pipeline's RestError this module reads (and nothing else of it). */
+interface RestErrorFields extends Error {
+  statusCode?: number
+  code?: string
+}
+
+function isRestError(error: unknown): error is RestErrorFields {
+  return error instanceof Error && error.name === 'RestError'
+}

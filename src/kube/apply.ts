@@ -1,0 +1,63 @@
+import * as k8s from '@kubernetes/client-node'
+import { ActionError } from '../errors.js'
+import type { Kube } from './client.js'
+import { kubeError, kubeStatus } from './errors.js'
+import { FIELD_MANAGER, type GatewayObjects, type KubeObject } from './manifests.js'
+
+/** Unknown or misspelt fields fail the request instead of being dropped silently. */
+const STRICT = {
+  middleware: [
+    {
+      pre: (context: k8s.RequestContext) => {
+        context.setQueryParam('fieldValidation', 'Strict')
+        return Promise.resolve(context)
+      },
+      post: (context: k8s.ResponseContext) => Promise.resolve(context)
+    }
+  ]
+} as unknown as k8s.Configuration
+
+/**
+ * Applies in the order pods need them: the Secret and ConfigMap exist before a Deployment that
+ * references them rolls. Server-side apply with `force` takes back fields this action owns when
+ * someone edited them by hand; it never deletes and recreates the Secret.
+ */
+export function applyOrder(objects: GatewayObjects): KubeObject[] {
+  return [objects.secret, objects.configMap, objects.service, objects.deployment]
+}
+
+export async function applyObjects(kube: Kube, objects: KubeObject[], dryRun: boolean): Promise<KubeObject[]> {
+  const applied: KubeObject[] = []
+  for (const object of objects) {
+    try {
+      applied.push(
+        (await kube.objects.patch(object as k8s.KubernetesObject, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply, STRICT)) as KubeObject
+      )
+    } catch (error) {
+      throw explainApplyError(object, error, kube.server, dryRun)
+    }
+  }
+  return applied
+}
+
+function explainApplyError(object: KubeObject, error: unknown, server: string, dryRun: boolean): ActionError {
+  const status = kubeStatus(error)
+  const what = `${object.kind} '${object.metadata.name}' in namespace '${object.metadata.namespace}'`
+  if (status.code === 404 && /namespaces? .* not found/i.test(status.message)) {
+    return new ActionError(`Namespace '${object.metadata.namespace}' does not exist. Create it, or set 'create-namespace: true' (the identity then needs permission to create namespaces). Nothing was changed.`)
+  }
+  return kubeError(`${dryRun ? 'Checking (server-side dry run) ' : 'Applying '}${what}`, error, server)
+}
+
+export async function ensureNamespace(kube: Kube, name: string, labels: Record<string, string>): Promise<void> {
+  const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } }
+  try {
+    await kube.objects.patch(namespace as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply, STRICT)
+  } catch (error) {
+    const status = kubeStatus(error)
+    if (status.code === 403) {
+      throw new ActionError(`Creating namespace '${name}' was refused (403): ${status.message}\nFix: create the namespace beforehand and set 'create-namespace: false', or allow the identity to create namespaces (a ClusterRole with 'create' and 'patch' on namespaces).`)
+    }
+    throw kubeError(`Creating namespace '${name}'`, error, kube.server)
+  }
+}

@@ -1,0 +1,42 @@
+import * as core from '@actions/core'
+
+export interface DeployReport {
+  namespace: string
+  deployment: string
+  secretName: string
+  tokenExpiresOn: string
+  keyType: string
+  configEndpoint: string
+  readyReplicas: number
+  desiredReplicas: number
+  waited: boolean
+}
+
+/** Step outputs and the job summary: the same facts, never the token. */
+export async function writeReport(report: DeployReport): Promise<void> {
+  const outputs: Record<string, string> = {
+    namespace: report.namespace,
+    deployment: report.deployment,
+    'secret-name': report.secretName,
+    'token-expires-on': report.tokenExpiresOn,
+    'key-type': report.keyType,
+    'config-endpoint': report.configEndpoint,
+    'ready-replicas': String(report.readyReplicas)
+  }
+  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value)
+
+  const ready = report.waited ? `${report.readyReplicas}/${report.desiredReplicas}` : `not waited for (${report.desiredReplicas} desired)`
+  await core.summary
+    .addHeading('API Management self-hosted gateway deployed', 2)
+    .addTable([
+      [{ data: 'Fact', header: true }, { data: 'Value', header: true }],
+      ['Namespace', report.namespace],
+      ['Deployment', report.deployment],
+      ['Ready replicas', ready],
+      ['Token Secret', report.secretName],
+      ['Token expires on (UTC)', report.tokenExpiresOn],
+      ['Key the token was minted from', report.keyType],
+      ['Configuration endpoint', report.configEndpoint]
+    ])
+    .write()
+}
