@@ -18,6 +18,7 @@ export function describeError(error: unknown): string {
   return redactor.redact(String(error))
 }
 
+/** The first line, cut to a printable length — redacted before cutting, so no cut secret escapes. */
 export function firstLine(text: string): string {
-  return text.split('\n')[0].slice(0, 500)
+  return redactor.redact(text).split('\n')[0].slice(0, 500)
 }

@@ -71,6 +71,8 @@ export class SettingsError extends ActionError {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+/** Service names must also start with a letter (DNS-1035). */
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
 const QUANTITY = /^([+-]?[0-9.]+)([eE][-+]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const RESOURCE_GROUP = /^[-\w._()]{1,90}$/
@@ -129,8 +131,8 @@ export function readSettings(input: InputReader, now: Date = new Date()): Settin
   if (namespace.length > 63) fail('namespace', 'must be at most 63 characters.')
 
   const name = required('name')
-  if (name && (!DNS_LABEL.test(name) || name.length > 63 - SUFFIX_LENGTH)) {
-    fail('name', `'${name}' must be lower-case letters, digits and '-', at most ${63 - SUFFIX_LENGTH} characters (objects get suffixes such as '-loadbalancer').`)
+  if (name && (!DNS_1035_LABEL.test(name) || name.length > 63 - SUFFIX_LENGTH)) {
+    fail('name', `'${name}' must start with a lower-case letter and hold only lower-case letters, digits and '-', at most ${63 - SUFFIX_LENGTH} characters (objects get suffixes such as '-loadbalancer').`)
   }
 
   const configEndpoint = get('config-endpoint') || (serviceName ? `https://${serviceName}.configuration.azure-api.net` : '')
@@ -204,7 +206,8 @@ export function readSettings(input: InputReader, now: Date = new Date()): Settin
     const subscriptionId = get('subscription-id')
     if (!subscriptionId) fail('subscription-id', 'is required: the subscription that holds the API Management instance.')
     else if (!GUID.test(subscriptionId)) fail('subscription-id', 'must be a subscription ID (a GUID).')
-    const environment = get('environment') as CloudName
+    // azure/login accepts any case (`azureusgovernment`), so this does too.
+    const environment = (CLOUD_NAMES.find(n => n.toLowerCase() === get('environment').toLowerCase()) ?? get('environment')) as CloudName
     if (!CLOUD_NAMES.includes(environment)) fail('environment', `must be one of ${CLOUD_NAMES.join(', ')}, got '${environment}'.`)
     const cloud = cloudEndpoints(CLOUD_NAMES.includes(environment) ? environment : 'AzureCloud')
     const authorityHost = url('authority-host') ?? cloud.authorityHost

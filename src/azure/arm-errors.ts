@@ -36,11 +36,11 @@ export function describeArmError(error: unknown, operation: ArmOperation, target
   } else if (status === 404) {
     fix = code === 'ResourceGroupNotFound'
       ? 'Check `resource-group` and `subscription-id`.'
-      : /service/i.test(message) && !/gateway/i.test(message)
+      : /Microsoft\.ApiManagement\/service\/[^/'"\s]+'/.test(message)
         ? 'Check `service-name`, `resource-group` and `subscription-id`.'
         : 'Check `gateway-name`; the gateway resource must exist in API Management (Deployment and infrastructure > Gateways) before a token can be minted.'
   } else if (status === 403) {
-    fix = `The identity (client ID '${target.clientId}') lacks '${ACTIONS[operation]}'. Assign it a role that allows it on the gateway or service scope — the README's custom role "API Management Gateway Token Operator" grants exactly that and 'Microsoft.ApiManagement/service/gateways/read'.`
+    fix = `The identity${target.clientId ? ` (client ID '${target.clientId}')` : ''} lacks '${ACTIONS[operation]}'. Assign it a role that allows it on the gateway or service scope — the README's custom role "API Management Gateway Token Operator" grants exactly that and 'Microsoft.ApiManagement/service/gateways/read'.`
   } else if (status === 401) {
     fix = 'Resource Manager did not accept the access token. Check that `environment` (or `arm-endpoint`) names the cloud the tenant belongs to.'
   } else if (status === 400) {

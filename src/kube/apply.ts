@@ -4,19 +4,6 @@ import type { Kube } from './client.js'
 import { kubeError, kubeStatus } from './errors.js'
 import { FIELD_MANAGER, type GatewayObjects, type KubeObject } from './manifests.js'
 
-/** Unknown or misspelt fields fail the request instead of being dropped silently. */
-const STRICT = {
-  middleware: [
-    {
-      pre: (context: k8s.RequestContext) => {
-        context.setQueryParam('fieldValidation', 'Strict')
-        return Promise.resolve(context)
-      },
-      post: (context: k8s.ResponseContext) => Promise.resolve(context)
-    }
-  ]
-} as unknown as k8s.Configuration
-
 /**
  * Applies in the order pods need them: the Secret and ConfigMap exist before a Deployment that
  * references them rolls. Server-side apply with `force` takes back fields this action owns when
@@ -31,7 +18,7 @@ export async function applyObjects(kube: Kube, objects: KubeObject[], dryRun: bo
   for (const object of objects) {
     try {
       applied.push(
-        (await kube.objects.patch(object as k8s.KubernetesObject, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply, STRICT)) as KubeObject
+        (await kube.objects.patch(object as k8s.KubernetesObject, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)) as KubeObject
       )
     } catch (error) {
       throw explainApplyError(object, error, kube.server, dryRun)
@@ -52,7 +39,7 @@ function explainApplyError(object: KubeObject, error: unknown, server: string, d
 export async function ensureNamespace(kube: Kube, name: string, labels: Record<string, string>): Promise<void> {
   const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } }
   try {
-    await kube.objects.patch(namespace as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply, STRICT)
+    await kube.objects.patch(namespace as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)
   } catch (error) {
     const status = kubeStatus(error)
     if (status.code === 403) {

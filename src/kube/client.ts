@@ -41,7 +41,28 @@ export function connect(settings: Settings['kube']): Kube {
     core: config.makeApiClient(k8s.CoreV1Api),
     apps: config.makeApiClient(k8s.AppsV1Api),
     authz: config.makeApiClient(k8s.AuthorizationV1Api),
-    objects: k8s.KubernetesObjectApi.makeApiClient(config),
+    objects: strictObjectApi(config, cluster.server),
     server: cluster.server
   }
+}
+
+/**
+ * The client for server-side apply. Its requests carry `fieldValidation=Strict`, so an unknown or
+ * misspelt field fails the apply instead of being dropped silently.
+ */
+function strictObjectApi(config: k8s.KubeConfig, server: string): k8s.KubernetesObjectApi {
+  const strict = {
+    pre: (context: k8s.RequestContext) => {
+      if (context.getHttpMethod() === k8s.HttpMethod.PATCH) context.setQueryParam('fieldValidation', 'Strict')
+      return new k8s.Observable(Promise.resolve(context))
+    },
+    post: (response: k8s.ResponseContext) => new k8s.Observable(Promise.resolve(response))
+  }
+  const configuration = k8s.createConfiguration({
+    baseServer: new k8s.ServerConfiguration(server, {}),
+    authMethods: { default: config },
+    middleware: [strict]
+  })
+  const api = new k8s.KubernetesObjectApi(configuration)
+  return api
 }
