@@ -1,6 +1,5 @@
 import * as core from '@actions/core'
-import { signIn } from './azure/credential.js'
-import { gatewayApi, mintToken, type MintedToken } from './azure/gateway-token.js'
+import type { MintedToken } from './azure/gateway-token.js'
 import { ActionError, describeError } from './errors.js'
 import { deployPermissions, describePermission, missingPermissions } from './kube/access.js'
 import { applyObjects, applyOrder, ensureNamespace } from './kube/apply.js'
@@ -27,8 +26,11 @@ async function deploy(settings: Settings): Promise<void> {
   if (settings.token.source === 'input') redactor.add(settings.token.token.value)
   const { namespace } = settings.kube
 
-  const kube = await core.group('Checking the cluster', () => checkCluster(settings))
-  const minted = await core.group('Getting the gateway token', () => obtainToken(settings))
+  // Minting with `generate` changes nothing, so it runs beside the cluster checks; regenerating a
+  // key revokes tokens, so it waits until the cluster is known to accept the deploy.
+  const destructive = settings.token.source === 'arm' && settings.token.mode === 'regenerate'
+  const [kube, early] = await Promise.all([checkCluster(settings), destructive ? undefined : obtainToken(settings)])
+  const minted = early ?? (await obtainToken(settings))
   const objects = renderManifests(settings, minted.token, minted.keyType)
 
   const applied = await core.group('Applying the gateway objects', async () => {
@@ -89,6 +91,8 @@ async function obtainToken(settings: Settings): Promise<MintedToken> {
     core.info(`Using the token from the 'gateway-token' input (gateway '${source.token.gateway}', expires ${source.token.expiresOn.toISOString()}).`)
     return { token: source.token, keyType: 'unknown' as MintedToken['keyType'], regenerated: false }
   }
+  // Loaded only when needed (not for a given token), and compiled while cluster requests are in flight.
+  const [{ signIn }, { gatewayApi, mintToken }] = await Promise.all([import('./azure/credential.js'), import('./azure/gateway-token.js')])
   const { credential, claims } = await signIn(source.azure)
   core.info(`Signed in to Azure (tenant ${source.azure.tenantId}${claims ? `, as GitHub subject '${claims.subject}'` : ''}).`)
   const minted = await mintToken(gatewayApi(credential, source, settings.apim), source)

@@ -10,7 +10,8 @@
  * Targets: notice within 100 ms; total no slower than the kubectl pair plus the token call.
  */
 import * as k8s from '@kubernetes/client-node'
-import { spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createConnection, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -87,11 +88,11 @@ async function kubectlPair(world: World, dir: string): Promise<number> {
   writeFileSync(file, [objects.secret, objects.configMap, objects.service, objects.deployment].map(o => stringify(o)).join('---\n'), { mode: 0o600 })
   const kubeconfig = join(dir, `${world.namespace}.kubeconfig`)
   writeFileSync(kubeconfig, world.cluster.kubeconfigFor('deployer', world.namespace), { mode: 0o600 })
+  // Asynchronously: the fake kubelet runs in this process and must keep working meanwhile.
+  const kubectl = (args: string[]) => promisify(execFile)(process.env.KUBECTL ?? 'kubectl', ['--kubeconfig', kubeconfig, '-n', world.namespace, ...args])
   const started = Date.now()
-  for (const args of [['apply', '-f', file], ['rollout', 'status', 'deployment/apim-gateway', '--timeout=60s']]) {
-    const result = spawnSync(process.env.KUBECTL ?? 'kubectl', ['--kubeconfig', kubeconfig, '-n', world.namespace, ...args], { encoding: 'utf8' })
-    if (result.status !== 0) throw new Error(`kubectl ${args[0]} failed: ${result.stderr}`)
-  }
+  await kubectl(['apply', '-f', file])
+  await kubectl(['rollout', 'status', 'deployment/apim-gateway', '--timeout=60s'])
   return Date.now() - started
 }
 

@@ -13,18 +13,21 @@ export function applyOrder(objects: GatewayObjects): KubeObject[] {
   return [objects.secret, objects.configMap, objects.service, objects.deployment]
 }
 
+/**
+ * Applies everything but the Deployment at once, then the Deployment, so that its pods never start
+ * before the Secret and ConfigMap they read exist. A dry run has no such order.
+ */
 export async function applyObjects(kube: Kube, objects: KubeObject[], dryRun: boolean): Promise<KubeObject[]> {
-  const applied: KubeObject[] = []
-  for (const object of objects) {
+  const apply = async (object: KubeObject): Promise<KubeObject> => {
     try {
-      applied.push(
-        (await kube.objects.patch(object as k8s.KubernetesObject, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)) as KubeObject
-      )
+      return (await kube.objects.patch(object as k8s.KubernetesObject, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)) as KubeObject
     } catch (error) {
       throw explainApplyError(object, error, kube.server, dryRun)
     }
   }
-  return applied
+  const last = dryRun ? [] : objects.filter(o => o.kind === 'Deployment')
+  const first = await Promise.all(objects.filter(o => !last.includes(o)).map(apply))
+  return [...first, ...(await Promise.all(last.map(apply)))]
 }
 
 function explainApplyError(object: KubeObject, error: unknown, server: string, dryRun: boolean): ActionError {

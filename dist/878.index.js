@@ -1,0 +1,136 @@
+export const id = 878;
+export const ids = [878];
+export const modules = {
+
+/***/ 878:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+// ESM COMPAT FLAG
+__webpack_require__.r(__webpack_exports__);
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  gatewayApi: () => (/* binding */ gatewayApi),
+  mintToken: () => (/* binding */ mintToken)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 15 modules
+var core = __webpack_require__(4116);
+// EXTERNAL MODULE: ./node_modules/@azure/arm-apimanagement/dist/esm/index.js + 155 modules
+var esm = __webpack_require__(7893);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __webpack_require__(3916);
+// EXTERNAL MODULE: ./src/redact.ts
+var redact = __webpack_require__(6670);
+// EXTERNAL MODULE: ./src/token.ts
+var src_token = __webpack_require__(4606);
+;// CONCATENATED MODULE: ./src/azure/arm-errors.ts
+
+
+const ACTIONS = {
+    generateToken: 'Microsoft.ApiManagement/service/gateways/generateToken/action',
+    regenerateKey: 'Microsoft.ApiManagement/service/gateways/regenerateKey/action'
+};
+/**
+ * Explains a failed ARM call from its status, code and message only: a RestError also carries the
+ * request and response, which must never be printed.
+ */
+function describeArmError(error, operation, target) {
+    const where = `gateway '${target.gatewayName}' of API Management service '${target.serviceName}' (resource group '${target.resourceGroup}', subscription '${target.subscriptionId}')`;
+    if (!isRestError(error)) {
+        const message = error instanceof Error ? (0,errors/* firstLine */.TM)(error.message) : String(error);
+        return new errors/* ActionError */.lZ(redact/* redactor */.$p.redact(`${operation} on ${where} failed: ${message}`));
+    }
+    const status = error.statusCode;
+    const code = error.code ?? '';
+    const message = (0,errors/* firstLine */.TM)(error.message);
+    const said = `API Management answered ${status ?? 'no response'}${code ? ` ${code}` : ''}: ${message}`;
+    let fix;
+    if (status === undefined) {
+        fix = 'Could not reach Azure Resource Manager. Check `environment` / `arm-endpoint` and the runner\'s network.';
+    }
+    else if (status === 404) {
+        fix = code === 'ResourceGroupNotFound'
+            ? 'Check `resource-group` and `subscription-id`.'
+            : /Microsoft\.ApiManagement\/service\/[^/'"\s]+'/.test(message)
+                ? 'Check `service-name`, `resource-group` and `subscription-id`.'
+                : 'Check `gateway-name`; the gateway resource must exist in API Management (Deployment and infrastructure > Gateways) before a token can be minted.';
+    }
+    else if (status === 403) {
+        fix = `The identity${target.clientId ? ` (client ID '${target.clientId}')` : ''} lacks '${ACTIONS[operation]}'. Assign it a role that allows it on the gateway or service scope — the README's custom role "API Management Gateway Token Operator" grants exactly that and 'Microsoft.ApiManagement/service/gateways/read'.`;
+    }
+    else if (status === 401) {
+        fix = 'Resource Manager did not accept the access token. Check that `environment` (or `arm-endpoint`) names the cloud the tenant belongs to.';
+    }
+    else if (status === 400) {
+        fix = operation === 'generateToken' ? 'Check `token-lifetime` (at most 30 days) and `key-type`.' : 'Check `key-type`.';
+    }
+    else if (status === 429 || status >= 500) {
+        fix = 'Resource Manager kept failing after the SDK\'s retries. Nothing was changed by this call; re-run the job later.';
+    }
+    else {
+        fix = 'See the message above.';
+    }
+    return new errors/* ActionError */.lZ(redact/* redactor */.$p.redact(`${operation} on ${where} failed. ${said}\nFix: ${fix}`));
+}
+function isRestError(error) {
+    return error instanceof Error && error.name === 'RestError';
+}
+
+;// CONCATENATED MODULE: ./src/azure/gateway-token.ts
+
+
+
+
+
+
+/** The two gateway operations, on the SDK, with every failure turned into an explanation. */
+function gatewayApi(credential, settings, apim) {
+    const { azure } = settings;
+    const client = new esm/* ApiManagementClient */.TM(credential, azure.subscriptionId, {
+        endpoint: azure.armEndpoint,
+        credentialScopes: [`${azure.armEndpoint}/.default`]
+    });
+    const target = { ...apim, subscriptionId: azure.subscriptionId, clientId: azure.clientId };
+    const call = async (operation, fn) => {
+        try {
+            return await fn();
+        }
+        catch (error) {
+            throw describeArmError(error, operation, target);
+        }
+    };
+    return {
+        generateToken: async (keyType, expiry) => {
+            const response = await call('generateToken', () => client.gateway.generateToken(apim.resourceGroup, apim.serviceName, apim.gatewayName, { keyType, expiry }));
+            // Masked before anything else can see it.
+            redact/* redactor */.$p.add(response.value);
+            if (!response.value)
+                throw new errors/* ActionError */.lZ('API Management answered generateToken without a token value. Try again; if it persists, check the service health of the API Management instance.');
+            return response.value;
+        },
+        regenerateKey: keyType => call('regenerateKey', () => client.gateway.regenerateKey(apim.resourceGroup, apim.serviceName, apim.gatewayName, { keyType }))
+    };
+}
+/**
+ * Mints a token. With `regenerate`, a token is minted first from the same key: that proves the
+ * gateway exists and the identity may mint, before anything is revoked.
+ */
+async function mintToken(api, settings, now = new Date()) {
+    const expiry = new Date(now.getTime() + settings.lifetimeMs);
+    if (settings.mode === 'regenerate') {
+        await api.generateToken(settings.keyType, expiry);
+        core/* info */.pq(`Regenerating the ${settings.keyType} key: every token minted from it so far stops working.`);
+        await api.regenerateKey(settings.keyType);
+    }
+    const value = await api.generateToken(settings.keyType, expiry);
+    const token = (0,src_token/* parseGatewayToken */.pb)(value);
+    if (!token)
+        throw new errors/* ActionError */.lZ('API Management returned a token in an unexpected format (not `<gateway>&<expiry>&<signature>`). The action did not deploy it.');
+    return { token, keyType: settings.keyType, regenerated: settings.mode === 'regenerate' };
+}
+
+
+/***/ })
+
+};
