@@ -10,6 +10,7 @@ export interface DeployReport {
   readyReplicas: number
   desiredReplicas: number
   waited: boolean
+  rotation?: { rotated: boolean; previousKeyType: string; revoked: boolean }
 }
 
 /** Step outputs and the job summary: the same facts, never the token. */
@@ -23,11 +24,28 @@ export async function writeReport(report: DeployReport): Promise<void> {
     'config-endpoint': report.configEndpoint,
     'ready-replicas': String(report.readyReplicas)
   }
+  if (report.rotation) {
+    outputs.rotated = String(report.rotation.rotated)
+    outputs['previous-key-type'] = report.rotation.previousKeyType
+    outputs.revoked = String(report.rotation.revoked)
+  }
   for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value)
 
   const ready = report.waited ? `${report.readyReplicas}/${report.desiredReplicas}` : `not waited for (${report.desiredReplicas} desired)`
+  const heading = !report.rotation
+    ? 'API Management self-hosted gateway deployed'
+    : report.rotation.rotated
+      ? 'API Management gateway token rotated'
+      : 'API Management gateway token not due for rotation'
+  const rotationRows = report.rotation
+    ? [
+        ['Rotated', String(report.rotation.rotated)],
+        ['Previous token\'s key', report.rotation.previousKeyType],
+        ['Previous key regenerated', String(report.rotation.revoked)]
+      ]
+    : []
   await core.summary
-    .addHeading('API Management self-hosted gateway deployed', 2)
+    .addHeading(heading, 2)
     .addTable([
       [{ data: 'Fact', header: true }, { data: 'Value', header: true }],
       ['Namespace', report.namespace],
@@ -36,7 +54,8 @@ export async function writeReport(report: DeployReport): Promise<void> {
       ['Token Secret', report.secretName],
       ['Token expires on (UTC)', report.tokenExpiresOn],
       ['Key the token was minted from', report.keyType],
-      ['Configuration endpoint', report.configEndpoint]
+      ['Configuration endpoint', report.configEndpoint],
+      ...rotationRows
     ])
     .write()
 }

@@ -8,6 +8,9 @@ import { cloudEndpoints, CLOUD_NAMES, type CloudName } from './azure/clouds.js'
  * call. Defaults live in action.yml (the runner fills them in), so this module has none of its own.
  */
 export interface Settings {
+  /** `deploy` (get a token, apply, wait) or `rotate` (replace the running token safely). */
+  command: 'deploy' | 'rotate'
+  rotation: RotationSettings
   /** How the token is obtained: from ARM after an Azure sign-in, or given by the user. */
   token: ArmTokenSettings | ProvidedTokenSettings
   apim: { resourceGroup: string; serviceName: string; gatewayName: string }
@@ -15,6 +18,14 @@ export interface Settings {
   gateway: GatewaySettings
   wait: boolean
   timeoutMs: number
+}
+
+export interface RotationSettings {
+  /** Rotate only when the running token expires within this long (unless `force`). */
+  rotateBeforeMs: number
+  force: boolean
+  /** After the new token is live everywhere, regenerate the key the previous token came from. */
+  revokePrevious: boolean
 }
 
 export interface ArmTokenSettings {
@@ -154,7 +165,22 @@ export function readSettings(input: InputReader, now: Date = new Date()): Settin
   const logLevel = get('log-level')
   if (!LOG_LEVELS.includes(logLevel)) fail('log-level', `must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'.`)
 
+  const command = oneOf('command', ['deploy', 'rotate'] as const)
+  const rotation: RotationSettings = {
+    rotateBeforeMs: command === 'rotate' ? duration('rotate-before') : 0,
+    force: bool('force'),
+    revokePrevious: bool('revoke-previous')
+  }
+  if (command === 'rotate' && token?.source === 'input') {
+    fail('gateway-token', "cannot be used with 'command: rotate': rotation mints a new token from the other gateway key, so it needs the Azure sign-in inputs instead.")
+  }
+  if (command === 'rotate' && rotation.rotateBeforeMs > MAX_TOKEN_LIFETIME_MS) {
+    fail('rotate-before', `must be at most 30 days (no token lives longer), got '${get('rotate-before')}'. Use 'force: true' to rotate regardless of expiry.`)
+  }
+
   const settings: Settings = {
+    command,
+    rotation,
     token: token as Settings['token'],
     apim: { resourceGroup, serviceName, gatewayName },
     kube: {

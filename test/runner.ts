@@ -29,6 +29,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>
   /** Called with each stdout line as it arrives. */
   onLine?: (line: string) => void
+  /** SIGKILLs the action as soon as a stdout line matches: a runner cancelled mid-step. */
+  killWhen?: (line: string) => boolean
   timeoutMs?: number
 }
 
@@ -77,7 +79,10 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
       partial += chunk
       const lines = partial.split('\n')
       partial = lines.pop() ?? ''
-      for (const line of lines) options.onLine?.(line)
+      for (const line of lines) {
+        options.onLine?.(line)
+        if (options.killWhen?.(line)) child.kill('SIGKILL')
+      }
     })
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000)

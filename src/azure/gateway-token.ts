@@ -9,7 +9,8 @@ import { describeArmError, type ArmOperation } from './arm-errors.js'
 
 export interface MintedToken {
   token: GatewayToken
-  keyType: KeyType
+  /** `unknown` for a token given as input. */
+  keyType: KeyType | 'unknown'
   regenerated: boolean
 }
 
@@ -49,7 +50,7 @@ export function gatewayApi(credential: TokenCredential, settings: ArmTokenSettin
  * Mints a token. With `regenerate`, a token is minted first from the same key: that proves the
  * gateway exists and the identity may mint, before anything is revoked.
  */
-export async function mintToken(api: GatewayApi, settings: ArmTokenSettings, now: Date = new Date()): Promise<MintedToken> {
+export async function mintToken(api: GatewayApi, settings: Pick<ArmTokenSettings, 'mode' | 'keyType' | 'lifetimeMs'>, now: Date = new Date()): Promise<MintedToken & { keyType: KeyType }> {
   const expiry = new Date(now.getTime() + settings.lifetimeMs)
   if (settings.mode === 'regenerate') {
     await api.generateToken(settings.keyType, expiry)

@@ -49,7 +49,7 @@ export interface World {
   inputs: Record<string, string>
   /** The runner environment: ID-token request variables and the emulator's CA. */
   env: Record<string, string>
-  run(overrides?: { inputs?: Record<string, string>; env?: Record<string, string | undefined> } & Pick<RunOptions, 'onLine' | 'timeoutMs'>): Promise<ActionRun>
+  run(overrides?: { inputs?: Record<string, string>; env?: Record<string, string | undefined> } & Pick<RunOptions, 'onLine' | 'timeoutMs' | 'killWhen'>): Promise<ActionRun>
   core: k8s.CoreV1Api
   apps: k8s.AppsV1Api
   /** The token in the deployed Secret (read as admin), or undefined. */
@@ -145,6 +145,7 @@ export async function createWorld(slug: string, options: WorldOptions = {}): Pro
         inputs: { ...inputs, ...overrides.inputs },
         env: { ...env, ...overrides.env },
         onLine: overrides.onLine,
+        killWhen: overrides.killWhen,
         timeoutMs: overrides.timeoutMs
       })
       await deployedToken()
