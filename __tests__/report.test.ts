@@ -37,10 +37,11 @@ beforeEach(() => {
 })
 
 describe('writeReport', () => {
-  it('sets every output action.yml declares, with the facts', async () => {
+  it('sets every deploy output action.yml declares, with the facts (rotation outputs only for rotate)', async () => {
     await writeReport(report)
     const outputs = Object.fromEntries(core.setOutput.mock.calls.map(([name, value]) => [name, value]))
-    expect(Object.keys(outputs).sort()).toEqual(Object.keys(actionYml.outputs).sort())
+    const rotationOnly = ['rotated', 'previous-key-type', 'revoked']
+    expect(Object.keys(outputs).sort()).toEqual(Object.keys(actionYml.outputs).filter(o => !rotationOnly.includes(o)).sort())
     expect(outputs).toEqual({
       namespace: 'apim-prod',
       deployment: 'edge-gw',
@@ -51,6 +52,16 @@ describe('writeReport', () => {
       'ready-replicas': '2'
     })
     for (const value of Object.values(outputs)) expect(typeof value).toBe('string')
+  })
+
+  it('adds the rotation outputs and summary rows for command: rotate', async () => {
+    await writeReport({ ...report, rotation: { rotated: true, previousKeyType: 'primary', revoked: false } })
+    const outputs = Object.fromEntries(core.setOutput.mock.calls.map(([name, value]) => [name, value]))
+    expect(Object.keys(outputs).sort()).toEqual(Object.keys(actionYml.outputs).sort())
+    expect(outputs).toMatchObject({ rotated: 'true', 'previous-key-type': 'primary', revoked: 'false' })
+    const html = readFileSync(summaryFile, 'utf8')
+    expect(html).toMatch(/<h2>API Management gateway token rotated<\/h2>/)
+    expect(html).toContain('<td>Previous key regenerated</td><td>false</td>')
   })
 
   it('writes a job summary table with the facts', async () => {
