@@ -154,6 +154,26 @@ describe('failures', () => {
     }
   })
 
+  test('ARM throttling (429 with Retry-After) is retried by the SDK and the deploy succeeds', async () => {
+    const world = await createWorld('throttle')
+    const id = await world.emulator.injectFault({ listener: 'arm', method: 'POST', pathIncludes: `${world.subscriptionId}/resourceGroups/${world.resourceGroup}/providers/Microsoft.ApiManagement/service/${world.serviceName}/gateways/${world.gatewayName}/generateToken`, status: 429, headers: { 'Retry-After': '1' }, body: { error: { code: 'TooManyRequests', message: 'Rate limit exceeded.' } }, times: 1 })
+    const run = await world.run({ inputs: { replicas: '1' } })
+    expect(run.code).toBe(0)
+    expect((await world.emulator.fault(id)).hits).toBe(1)
+    expect(findLeaks(run, [...world.tokens])).toEqual([])
+  })
+
+  test('ARM failing with 500 after the retries: explained, nothing applied', async () => {
+    const world = await createWorld('armdown')
+    await world.emulator.injectFault({ listener: 'arm', method: 'POST', pathIncludes: `${world.subscriptionId}/resourceGroups/${world.resourceGroup}/providers/Microsoft.ApiManagement/service/${world.serviceName}/gateways/${world.gatewayName}/generateToken`, status: 500, body: { error: { code: 'InternalServerError', message: 'Something went wrong.' } }, times: 20 })
+    const run = await world.run()
+    expectCleanFailure(world, run)
+    const message = errorOf(run)
+    expect(message).toMatch(/500/)
+    expect(message).toContain("kept failing after the SDK's retries")
+    expect(await objectsIn(world)).toEqual([])
+  }, 180_000)
+
   test('deployer lacking a verb: named before anything is changed', async () => {
     const world = await createWorld('rbac', { deployer: false })
     // A Role like the recommended one, but without `patch` on deployments.

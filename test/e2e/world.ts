@@ -102,6 +102,8 @@ export async function createWorld(slug: string, options: WorldOptions = {}): Pro
     timeout: '90s'
   }
   const env = {
+    // Step debugging on for every end-to-end run: the leak scans then also cover debug lines.
+    ACTIONS_STEP_DEBUG: 'true',
     ACTIONS_ID_TOKEN_REQUEST_URL: job.requestUrl,
     ACTIONS_ID_TOKEN_REQUEST_TOKEN: job.requestToken,
     NODE_EXTRA_CA_CERTS: emulator.caFile
