@@ -40,6 +40,9 @@ export default async function globalSetup(): Promise<void> {
     const { startFakeKubelet } = (await tsImport('./cluster/kubelet.ts', import.meta.url)) as KubeletModule
     const kubelet = await startFakeKubelet({ kubeconfig: cluster.kubeconfig, decider: emulatorDecider(emulator.client) })
     running.stops.unshift(() => kubelet.stop())
+    const { startLoadBalancerController } = (await tsImport('./cluster/load-balancer.ts', import.meta.url)) as typeof import('./cluster/load-balancer.js')
+    const loadBalancers = await startLoadBalancerController({ kubeconfig: cluster.kubeconfig })
+    running.stops.unshift(() => loadBalancers.stop())
 
     const harness: HarnessFile = { cluster: describeCluster(cluster), kubelet: { nodeName: kubelet.nodeName }, emulator: describeEmulator(emulator) }
     // Inside the cluster's temp dir, so it disappears with the cluster.
