@@ -6,8 +6,8 @@ import type { ArmTokenSettings, KeyType } from '../src/settings.js'
 /** The SDK client, replaced: records constructor arguments and gateway calls. */
 const sdk = {
   constructed: [] as unknown[][],
-  generateToken: jest.fn<(rg: string, svc: string, gw: string, params: { keyType: KeyType; expiry: Date }) => Promise<{ value?: string }>>(),
-  regenerateKey: jest.fn<(rg: string, svc: string, gw: string, params: { keyType: KeyType }) => Promise<void>>()
+  generateToken: jest.fn<(rg: string, svc: string, gw: string, params: { keyType: KeyType; expiry: Date }, options?: { abortSignal?: AbortSignal }) => Promise<{ value?: string }>>(),
+  regenerateKey: jest.fn<(rg: string, svc: string, gw: string, params: { keyType: KeyType }, options?: { abortSignal?: AbortSignal }) => Promise<void>>()
 }
 jest.unstable_mockModule('@actions/core', () => core)
 jest.unstable_mockModule('@azure/arm-apimanagement', () => ({
@@ -143,7 +143,7 @@ describe('gatewayApi (on the SDK client)', () => {
     const expiry = new Date(NOW.getTime() + DAY_MS)
     const value = await gatewayApi(credential, settings('generate'), apim).generateToken('secondary', expiry)
     expect(value).toBe(token)
-    expect(sdk.generateToken).toHaveBeenCalledWith('rg-apim', 'contoso-apim', 'gw-eu', { keyType: 'secondary', expiry })
+    expect(sdk.generateToken).toHaveBeenCalledWith('rg-apim', 'contoso-apim', 'gw-eu', { keyType: 'secondary', expiry }, { abortSignal: expect.any(AbortSignal) })
     expect(core.setSecret).toHaveBeenCalledWith(token)
     expect(core.setSecret).toHaveBeenCalledWith(`GatewayKey ${token}`)
     expect(redactor.redact(`x ${token} y`)).toBe('x *** y')
@@ -157,7 +157,7 @@ describe('gatewayApi (on the SDK client)', () => {
   it('calls regenerateKey on the gateway with the key type', async () => {
     sdk.regenerateKey.mockResolvedValue(undefined)
     await gatewayApi(credential, settings('regenerate'), apim).regenerateKey('secondary')
-    expect(sdk.regenerateKey).toHaveBeenCalledWith('rg-apim', 'contoso-apim', 'gw-eu', { keyType: 'secondary' })
+    expect(sdk.regenerateKey).toHaveBeenCalledWith('rg-apim', 'contoso-apim', 'gw-eu', { keyType: 'secondary' }, { abortSignal: expect.any(AbortSignal) })
   })
 
   it('turns a RestError into an explanation naming the operation, the missing action and the client ID', async () => {

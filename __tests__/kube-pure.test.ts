@@ -9,17 +9,18 @@ import { parseGatewayToken } from '../src/token.js'
 import { DAY_MS, inputs, makeToken, MINIMAL_OIDC } from '../__fixtures__/gateway.js'
 
 describe('deployPermissions', () => {
-  it('needs get, patch and create on each applied kind', () => {
+  it('needs get, patch and create on each applied kind, and the lock Lease verbs', () => {
     const names = deployPermissions(false).map(describePermission)
     for (const kind of ['secrets', 'configmaps', 'services', 'deployments.apps']) {
       for (const verb of ['get', 'patch', 'create']) expect(names).toContain(`${verb} ${kind}`)
     }
+    for (const verb of ['get', 'create', 'update', 'delete']) expect(names).toContain(`${verb} leases.coordination.k8s.io`)
     expect(deployPermissions(false).every(p => p.required)).toBe(true)
-    expect(names).toHaveLength(12)
+    expect(names).toHaveLength(16)
   })
 
   it('adds watching the Deployment (required) and pods, logs and events (diagnostics only) when waiting', () => {
-    const extra = deployPermissions(true).slice(12)
+    const extra = deployPermissions(true).slice(16)
     expect(extra.filter(p => p.required).map(describePermission).sort()).toEqual(['list deployments.apps', 'watch deployments.apps'])
     expect(extra.filter(p => !p.required).map(describePermission).sort()).toEqual(['get pods/log', 'list events', 'list pods', 'watch pods'])
   })

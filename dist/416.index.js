@@ -74,7 +74,7 @@ function describeEntraError(error, azure, claims) {
  */
 async function signIn(azure) {
     const presented = {};
-    const credential = azure.authType === 'oidc' ? oidcCredential(azure, presented) : new esm/* AzureCliCredential */.nG({ tenantId: azure.tenantId || undefined });
+    const credential = masked(azure.authType === 'oidc' ? oidcCredential(azure, presented) : new esm/* AzureCliCredential */.nG({ tenantId: azure.tenantId || undefined }));
     try {
         await credential.getToken(`${azure.armEndpoint}/.default`);
     }
@@ -82,6 +82,16 @@ async function signIn(azure) {
         throw describeEntraError(error, azure, presented.claims);
     }
     return { credential, claims: presented.claims };
+}
+/** Azure access tokens are secrets too: masked before any library could print one. */
+function masked(credential) {
+    return {
+        getToken: async (scopes, options) => {
+            const token = await credential.getToken(scopes, options);
+            redact/* redactor */.$p.add(token?.token);
+            return token;
+        }
+    };
 }
 function oidcCredential(azure, presented) {
     assertIdTokenAvailable();

@@ -84,6 +84,7 @@ function isRestError(error) {
 
 
 
+const ARM_CALL_TIMEOUT_MS = 2 * 60_000;
 /** The two gateway operations, on the SDK, with every failure turned into an explanation. */
 function gatewayApi(credential, settings, apim) {
     const { azure } = settings;
@@ -92,24 +93,30 @@ function gatewayApi(credential, settings, apim) {
         credentialScopes: [`${azure.armEndpoint}/.default`]
     });
     const target = { ...apim, subscriptionId: azure.subscriptionId, clientId: azure.clientId };
+    // The SDK honours any Retry-After and retries; bound each call so a throttled run fails with
+    // an explanation instead of hanging silently.
     const call = async (operation, fn) => {
+        const abortSignal = AbortSignal.timeout(ARM_CALL_TIMEOUT_MS);
         try {
-            return await fn();
+            return await fn({ abortSignal });
         }
         catch (error) {
+            if (abortSignal.aborted) {
+                throw new errors/* ActionError */.lZ(`${operation} on gateway '${apim.gatewayName}' got no answer within ${ARM_CALL_TIMEOUT_MS / 60_000} minutes (Resource Manager kept throttling or failing, and the SDK kept retrying). Nothing was changed by this call; re-run later.`);
+            }
             throw describeArmError(error, operation, target);
         }
     };
     return {
         generateToken: async (keyType, expiry) => {
-            const response = await call('generateToken', () => client.gateway.generateToken(apim.resourceGroup, apim.serviceName, apim.gatewayName, { keyType, expiry }));
+            const response = await call('generateToken', options => client.gateway.generateToken(apim.resourceGroup, apim.serviceName, apim.gatewayName, { keyType, expiry }, options));
             // Masked before anything else can see it.
             redact/* redactor */.$p.add(response.value);
             if (!response.value)
                 throw new errors/* ActionError */.lZ('API Management answered generateToken without a token value. Try again; if it persists, check the service health of the API Management instance.');
             return response.value;
         },
-        regenerateKey: keyType => call('regenerateKey', () => client.gateway.regenerateKey(apim.resourceGroup, apim.serviceName, apim.gatewayName, { keyType }))
+        regenerateKey: keyType => call('regenerateKey', options => client.gateway.regenerateKey(apim.resourceGroup, apim.serviceName, apim.gatewayName, { keyType }, options))
     };
 }
 /**

@@ -2,18 +2,31 @@ import * as core from '@actions/core'
 import type { MintedToken } from './azure/gateway-token.js'
 import { ActionError } from './errors.js'
 import { deployPermissions } from './kube/access.js'
-import { ensureNamespace } from './kube/apply.js'
+import { createNamespace } from './kube/apply.js'
+import { connect } from './kube/client.js'
+import { acquireLock, holderIdentity, lockName } from './kube/lease.js'
 import { objectNames } from './kube/manifests.js'
+import { clearJournal, readDeployedToken, readJournal } from './kube/state.js'
 import { redactor } from './redact.js'
 import { writeReport } from './report.js'
 import type { Settings } from './settings.js'
-import { applyGateway, checkCluster, connectGateway, mint, waitUntilReady } from './steps.js'
+import { applyGateway, checkCluster, connectGateway, mint, restorePrevious, waitUntilReady } from './steps.js'
+
+const SOON_MS = 7 * 86_400_000
 
 /** `command: deploy`: get a token, apply the gateway, wait until every replica is Ready. */
 export async function deploy(settings: Settings): Promise<void> {
   const source = settings.token
-  if (source.source === 'input') redactor.add(source.token.value)
   const { namespace } = settings.kube
+  const name = settings.gateway.name
+  if (source.source === 'input') {
+    redactor.add(source.token.value)
+    if (source.token.expiresOn.getTime() - Date.now() < SOON_MS) {
+      core.warning(`The given gateway-token expires on ${source.token.expiresOn.toISOString()}, in less than 7 days: the gateway stops getting configuration then. Rotate it (command: rotate) or deploy a fresh token soon.`)
+    }
+  }
+  // A kubeconfig problem is reported before any network call.
+  const kube = connect(settings.kube)
 
   const obtainToken = async (): Promise<MintedToken> => {
     if (source.source === 'input') {
@@ -25,34 +38,41 @@ export async function deploy(settings: Settings): Promise<void> {
   // Minting with `generate` changes nothing, so it runs beside the cluster checks; regenerating a
   // key revokes tokens, so it waits until the cluster is known to accept the deploy.
   const destructive = source.source === 'arm' && source.mode === 'regenerate'
-  const [kube, early] = await Promise.all([checkCluster(settings, deployPermissions(settings.wait)), destructive ? undefined : obtainToken()])
-  const minted = early ?? (await obtainToken())
+  const [check, early] = await Promise.all([checkCluster(kube, settings, deployPermissions(settings.wait)), destructive ? undefined : obtainToken()])
 
-  const { objects, generation } = await core.group('Applying the gateway objects', async () => {
-    if (settings.kube.createNamespace) await ensureNamespace(kube, namespace, { 'app.kubernetes.io/managed-by': 'apim-gateway-action' })
-    return applyGateway(kube, settings, minted.token, minted.keyType)
-  })
+  if (check.createNamespace) await createNamespace(kube, namespace, { 'app.kubernetes.io/managed-by': 'apim-gateway-action' })
+  const lock = await acquireLock(kube, namespace, lockName(name), holderIdentity())
+  try {
+    const minted = early ?? (await obtainToken())
+    const previous = await readDeployedToken(kube, namespace, name, settings.gateway.authLayout)
+    // A deploy supersedes a rotation that was interrupted: its journal no longer applies.
+    if (await readJournal(kube, namespace, name)) await clearJournal(kube, namespace, name)
 
-  let ready = 0
-  if (settings.wait) {
-    const result = await core.group(`Waiting for ${settings.gateway.replicas} replica(s) to be Ready`, () => waitUntilReady(kube, settings, generation, objects.configHash))
-    if (!result.ok) {
-      throw new ActionError(
-        `The gateway did not become Ready: ${result.reason}.\nPods of the previous rollout, if any, keep serving until new ones are Ready. See the diagnostics above.`,
-        result.diagnostics
-      )
+    const { objects, generation } = await core.group('Applying the gateway objects', () => applyGateway(kube, settings, minted.token, minted.keyType))
+    let ready = 0
+    if (settings.wait) {
+      const result = await core.group(`Waiting for ${settings.gateway.replicas} replica(s) to be Ready`, () => waitUntilReady(kube, settings, generation, objects.configHash))
+      if (!result.ok) {
+        const canRestore = previous && previous.token.value !== minted.token.value && previous.token.expiresOn.getTime() > Date.now()
+        const state = canRestore
+          ? (await restorePrevious(kube, settings, previous)).state
+          : 'There was no previous working token to put back.'
+        throw new ActionError(`The gateway did not become Ready: ${result.reason}. ${state}\nSee the diagnostics above.`, result.diagnostics)
+      }
+      ready = result.ready
     }
-    ready = result.ready
+    await writeReport({
+      namespace,
+      deployment: objectNames(name).deployment,
+      secretName: objectNames(name).secret,
+      tokenExpiresOn: minted.token.expiresOn.toISOString(),
+      keyType: minted.keyType,
+      configEndpoint: settings.gateway.configEndpoint,
+      readyReplicas: ready,
+      desiredReplicas: settings.gateway.replicas,
+      waited: settings.wait
+    })
+  } finally {
+    await lock.release()
   }
-  await writeReport({
-    namespace,
-    deployment: objectNames(settings.gateway.name).deployment,
-    secretName: objectNames(settings.gateway.name).secret,
-    tokenExpiresOn: minted.token.expiresOn.toISOString(),
-    keyType: minted.keyType,
-    configEndpoint: settings.gateway.configEndpoint,
-    readyReplicas: ready,
-    desiredReplicas: settings.gateway.replicas,
-    waited: settings.wait
-  })
 }

@@ -11,21 +11,16 @@
 import * as core from '@actions/core'
 import type { GatewayApi } from './azure/gateway-token.js'
 import { ActionError } from './errors.js'
-import { deployPermissions, type Permission } from './kube/access.js'
-import type { Kube } from './kube/client.js'
-import { acquireLock, holderIdentity } from './kube/lease.js'
+import { deployPermissions } from './kube/access.js'
+import { connect, type Kube } from './kube/client.js'
+import { acquireLock, holderIdentity, lockName } from './kube/lease.js'
 import { objectNames } from './kube/manifests.js'
 import { clearJournal, readDeployedToken, readJournal, writeJournal, type DeployedToken } from './kube/state.js'
 import { writeReport } from './report.js'
 import { decideRotation } from './rotation/decide.js'
 import type { ArmTokenSettings, KeyType, Settings } from './settings.js'
-import { applyGateway, checkCluster, connectGateway, mint, waitUntilReady } from './steps.js'
-
-const ROTATION_PERMISSIONS: Permission[] = [
-  { group: 'coordination.k8s.io', resource: 'leases', verb: 'create', required: true },
-  { group: 'coordination.k8s.io', resource: 'leases', verb: 'update', required: true },
-  { group: 'coordination.k8s.io', resource: 'leases', verb: 'delete', required: true }
-]
+import { kubeError } from './kube/errors.js'
+import { applyGateway, checkCluster, connectGateway, describeKey, mint, restorePrevious, waitUntilReady } from './steps.js'
 
 interface Outcome {
   rotated: boolean
@@ -40,8 +35,9 @@ export async function rotate(settings: Settings): Promise<void> {
   if (token.source !== 'arm') throw new ActionError("'command: rotate' needs the Azure sign-in inputs (not 'gateway-token').")
   const { namespace } = settings.kube
   const name = settings.gateway.name
-  const kube = await checkCluster(settings, [...deployPermissions(true), ...ROTATION_PERMISSIONS])
-  const lock = await acquireLock(kube, namespace, `${name}-rotation`, holderIdentity())
+  const kube = connect(settings.kube)
+  await checkCluster(kube, { ...settings, kube: { ...settings.kube, createNamespace: false } }, deployPermissions(true))
+  const lock = await acquireLock(kube, namespace, lockName(name), holderIdentity())
   let outcome: Outcome
   try {
     outcome = await rotateLocked(kube, settings, token)
@@ -82,7 +78,7 @@ async function rotateLocked(kube: Kube, settings: Settings, token: ArmTokenSetti
   if (running.keyType === 'unknown') {
     core.warning(`The running token's Secret does not record which key minted it (annotation missing: deployed by another tool or an older version). The new token comes from the '${token.keyType}' key, and nothing will be revoked automatically.`)
   }
-  core.info(`Running token: gateway '${running.token.gateway}', from the ${running.keyType} key, expires ${running.token.expiresOn.toISOString()}.`)
+  core.info(`Running token: gateway '${running.token.gateway}', from the ${describeKey(running.keyType)}, expires ${running.token.expiresOn.toISOString()}.`)
   const decision = decideRotation({
     expiresOn: running.token.expiresOn,
     keyType: running.keyType,
@@ -93,7 +89,12 @@ async function rotateLocked(kube: Kube, settings: Settings, token: ArmTokenSetti
   })
   core.info(decision.reason)
   if (!decision.rotate) {
-    const ready = (await kube.apps.readNamespacedDeployment({ name: objectNames(name).deployment, namespace })).status?.readyReplicas ?? 0
+    let ready: number
+    try {
+      ready = (await kube.apps.readNamespacedDeployment({ name: objectNames(name).deployment, namespace })).status?.readyReplicas ?? 0
+    } catch (error) {
+      throw kubeError(`Reading Deployment '${objectNames(name).deployment}' (the token is not due, but is the gateway deployed? Run 'command: deploy' to restore it)`, error, kube.server)
+    }
     return { rotated: false, current: running, previousKey: running.keyType, revoked: false, ready }
   }
 
@@ -133,16 +134,11 @@ async function finish(kube: Kube, settings: Settings, token: ArmTokenSettings, n
 }
 
 async function rollBack(kube: Kube, settings: Settings, previous: DeployedToken, reason: string, diagnostics: string[]): Promise<never> {
-  const { namespace } = settings.kube
   core.info(`Rotation step: the new token's rollout failed (${reason}); putting the previous token back.`)
-  const { objects, generation } = await applyGateway(kube, settings, previous.token, previous.keyType)
-  const restored = await waitUntilReady(kube, settings, generation, objects.configHash)
-  if (restored.ok) await clearJournal(kube, namespace, settings.gateway.name)
-  const state = restored.ok
-    ? `The gateway is back on the previous token (from the ${previous.keyType} key), which expires on ${previous.token.expiresOn.toISOString()}; ${restored.ready} replica(s) Ready.`
-    : `Putting the previous token (from the ${previous.keyType} key, expiring ${previous.token.expiresOn.toISOString()}) back did not become Ready either: ${restored.reason}. The next run will retry.`
+  const restored = await restorePrevious(kube, settings, previous)
+  if (restored.ok) await clearJournal(kube, settings.kube.namespace, settings.gateway.name)
   throw new ActionError(
-    `Rotation failed: the new token's rollout did not become Ready (${reason}). ${state} No key was regenerated.\nFix: see the diagnostics above, then re-run; rotate before the previous token expires.`,
+    `Rotation failed: the new token's rollout did not become Ready (${reason}). ${restored.state}${restored.ok ? '' : ' The next run will retry.'} No key was regenerated.\nFix: see the diagnostics above, then re-run; rotate before the previous token expires.`,
     diagnostics
   )
 }

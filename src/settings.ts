@@ -115,7 +115,8 @@ export function readSettings(input: InputReader, now: Date = new Date()): Settin
   }
   const duration = (name: string): number => {
     const ms = parseDuration(get(name))
-    if (ms === undefined || ms <= 0) fail(name, `must be a duration such as '10m', '29d', '12h' or ISO 8601 'P29D', got '${get(name)}'.`)
+    if (ms === undefined) fail(name, `must be a duration such as '10m', '29d', '12h' or ISO 8601 'P29D', got '${get(name)}'.`)
+    else if (ms <= 0) fail(name, `must be longer than zero, got '${get(name)}'.`)
     return ms ?? 0
   }
 

@@ -3,8 +3,8 @@ import * as core from '@actions/core'
 import type { GatewayApi, MintedToken } from './azure/gateway-token.js'
 import { ActionError } from './errors.js'
 import { describePermission, missingPermissions, type Permission } from './kube/access.js'
-import { applyObjects, applyOrder } from './kube/apply.js'
-import { connect, type Kube } from './kube/client.js'
+import { applyObjects, applyOrder, namespaceExists } from './kube/apply.js'
+import type { Kube } from './kube/client.js'
 import { collectDiagnostics } from './kube/diagnostics.js'
 import { objectNames, renderManifests, type GatewayObjects, type KubeObject } from './kube/manifests.js'
 import { waitForRollout } from './kube/rollout.js'
@@ -14,26 +14,42 @@ import { parseGatewayToken, type GatewayToken } from './token.js'
 /**
  * Everything about the cluster that can be checked before a token is minted or a key regenerated:
  * it is reachable, the identity holds every verb needed, and the objects pass the API server's
- * validation (a server-side dry run, with a placeholder where the token goes).
+ * validation (a server-side dry run, with a placeholder where the token goes). Returns whether the
+ * namespace must be created first (only with `create-namespace`, and only when it is missing).
  */
-export async function checkCluster(settings: Settings, permissions: Permission[]): Promise<Kube> {
-  const kube = connect(settings.kube)
-  core.info(`Cluster: ${kube.server}, namespace '${settings.kube.namespace}'`)
-  const missing = await missingPermissions(kube, settings.kube.namespace, permissions)
+export async function checkCluster(kube: Kube, settings: Settings, permissions: Permission[]): Promise<{ createNamespace: boolean }> {
+  const { namespace } = settings.kube
+  core.info(`Cluster: ${kube.server}, namespace '${namespace}'`)
+  const placeholder = parseGatewayToken(`${settings.apim.gatewayName}&209912312359&${'A'.repeat(88)}`)!
+  const objects = applyOrder(renderManifests(settings, placeholder, 'unknown'))
+  let cannotCreate = false
+  if (settings.kube.createNamespace) {
+    const exists = await namespaceExists(kube, objects[1])
+    if (exists !== 'yes') {
+      const [denied] = await missingPermissions(kube, '', [{ group: '', resource: 'namespaces', verb: 'create', required: true }])
+      if (!denied) {
+        core.info(`Namespace '${namespace}' ${exists === 'no' ? 'does not exist' : 'may not exist'}; it will be created.`)
+        return { createNamespace: true }
+      }
+      if (exists === 'no') {
+        throw new ActionError(`Namespace '${namespace}' does not exist, and the Kubernetes identity may not create namespaces. Nothing was changed.\nFix: create the namespace (and bind the Role of examples/kubernetes-role.yaml in it) beforehand, or let the identity create namespaces (a ClusterRole with 'create' on namespaces).`)
+      }
+      cannotCreate = true
+    }
+  }
+  const missing = await missingPermissions(kube, namespace, permissions)
   const fatal = missing.filter(p => p.required)
   if (fatal.length > 0) {
     const user = kube.config.getCurrentUser()?.name ?? 'the current user'
+    const ifMissing = cannotCreate ? ` If namespace '${namespace}' does not exist yet: the Kubernetes identity may not create namespaces either; create it beforehand.` : ''
     throw new ActionError(
-      `The Kubernetes identity of kubeconfig user '${user}' may not ${fatal.map(describePermission).join(', ')} in namespace '${settings.kube.namespace}'. Nothing was changed.\nFix: grant it the Role in examples/kubernetes-role.yaml (README: "Kubernetes permissions").`
+      `The Kubernetes identity of kubeconfig user '${user}' may not ${fatal.map(describePermission).join(', ')} in namespace '${namespace}'. Nothing was changed.${ifMissing}\nFix: grant it the Role in examples/kubernetes-role.yaml (README: "Kubernetes permissions").`
     )
   }
-  for (const p of missing) core.warning(`The Kubernetes identity may not ${describePermission(p)} in '${settings.kube.namespace}': a failed rollout will be explained with less detail.`)
-  if (!settings.kube.createNamespace) {
-    const placeholder = parseGatewayToken(`${settings.apim.gatewayName}&209912312359&${'A'.repeat(88)}`)!
-    await applyObjects(kube, applyOrder(renderManifests(settings, placeholder, 'unknown')), true)
-  }
+  for (const p of missing) core.warning(`The Kubernetes identity may not ${describePermission(p)} in '${namespace}': a failed rollout will be explained with less detail.`)
+  await applyObjects(kube, objects, true)
   core.info('Access and objects checked (server-side dry run).')
-  return kube
+  return { createNamespace: false }
 }
 
 /** Signs in to Azure and returns the gateway API; the Azure SDK is loaded only when needed. */
@@ -79,4 +95,21 @@ export async function waitUntilReady(kube: Kube, settings: Settings, generation:
   }
   const diagnostics = await collectDiagnostics(kube, settings.kube.namespace, name)
   return { ok: false, reason: `${result.reason} (${result.ready}/${result.desired} ready)`, ready: result.ready, diagnostics: ['Diagnostics:', ...diagnostics] }
+}
+
+/**
+ * Puts a previous token back after its replacement did not become Ready, and says where the
+ * gateway stands — so a failed run never leaves the Secret on a token no pod could start with.
+ */
+export async function restorePrevious(kube: Kube, settings: Settings, previous: { token: GatewayToken; keyType: KeyType | 'unknown' }): Promise<{ ok: boolean; state: string }> {
+  core.info(`Putting the previous token back (from the ${describeKey(previous.keyType)}, expiring ${previous.token.expiresOn.toISOString()}).`)
+  const { objects, generation } = await applyGateway(kube, settings, previous.token, previous.keyType)
+  const restored = await waitUntilReady(kube, settings, generation, objects.configHash)
+  return restored.ok
+    ? { ok: true, state: `The gateway is back on the previous token (from the ${describeKey(previous.keyType)}), which expires on ${previous.token.expiresOn.toISOString()}; ${restored.ready} replica(s) Ready.` }
+    : { ok: false, state: `Putting the previous token (from the ${describeKey(previous.keyType)}, expiring ${previous.token.expiresOn.toISOString()}) back did not become Ready either: ${restored.reason}.` }
+}
+
+export function describeKey(keyType: KeyType | 'unknown'): string {
+  return keyType === 'unknown' ? 'an unrecorded key' : `${keyType} key`
 }

@@ -19,13 +19,24 @@ export interface SignedIn {
  */
 export async function signIn(azure: AzureSettings): Promise<SignedIn> {
   const presented: { claims?: PresentedClaims } = {}
-  const credential = azure.authType === 'oidc' ? oidcCredential(azure, presented) : new AzureCliCredential({ tenantId: azure.tenantId || undefined })
+  const credential = masked(azure.authType === 'oidc' ? oidcCredential(azure, presented) : new AzureCliCredential({ tenantId: azure.tenantId || undefined }))
   try {
     await credential.getToken(`${azure.armEndpoint}/.default`)
   } catch (error) {
     throw describeEntraError(error, azure, presented.claims)
   }
   return { credential, claims: presented.claims }
+}
+
+/** Azure access tokens are secrets too: masked before any library could print one. */
+function masked(credential: TokenCredential): TokenCredential {
+  return {
+    getToken: async (scopes, options) => {
+      const token = await credential.getToken(scopes, options)
+      redactor.add(token?.token)
+      return token
+    }
+  }
 }
 
 function oidcCredential(azure: AzureSettings, presented: { claims?: PresentedClaims }): TokenCredential {

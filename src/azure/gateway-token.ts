@@ -7,6 +7,8 @@ import type { ArmTokenSettings, KeyType, Settings } from '../settings.js'
 import { parseGatewayToken, type GatewayToken } from '../token.js'
 import { describeArmError, type ArmOperation } from './arm-errors.js'
 
+const ARM_CALL_TIMEOUT_MS = 2 * 60_000
+
 export interface MintedToken {
   token: GatewayToken
   /** `unknown` for a token given as input. */
@@ -27,22 +29,28 @@ export function gatewayApi(credential: TokenCredential, settings: ArmTokenSettin
     credentialScopes: [`${azure.armEndpoint}/.default`]
   })
   const target = { ...apim, subscriptionId: azure.subscriptionId, clientId: azure.clientId }
-  const call = async <T>(operation: ArmOperation, fn: () => Promise<T>): Promise<T> => {
+  // The SDK honours any Retry-After and retries; bound each call so a throttled run fails with
+  // an explanation instead of hanging silently.
+  const call = async <T>(operation: ArmOperation, fn: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> => {
+    const abortSignal = AbortSignal.timeout(ARM_CALL_TIMEOUT_MS)
     try {
-      return await fn()
+      return await fn({ abortSignal })
     } catch (error) {
+      if (abortSignal.aborted) {
+        throw new ActionError(`${operation} on gateway '${apim.gatewayName}' got no answer within ${ARM_CALL_TIMEOUT_MS / 60_000} minutes (Resource Manager kept throttling or failing, and the SDK kept retrying). Nothing was changed by this call; re-run later.`)
+      }
       throw describeArmError(error, operation, target)
     }
   }
   return {
     generateToken: async (keyType, expiry) => {
-      const response = await call('generateToken', () => client.gateway.generateToken(apim.resourceGroup, apim.serviceName, apim.gatewayName, { keyType, expiry }))
+      const response = await call('generateToken', options => client.gateway.generateToken(apim.resourceGroup, apim.serviceName, apim.gatewayName, { keyType, expiry }, options))
       // Masked before anything else can see it.
       redactor.add(response.value)
       if (!response.value) throw new ActionError('API Management answered generateToken without a token value. Try again; if it persists, check the service health of the API Management instance.')
       return response.value
     },
-    regenerateKey: keyType => call('regenerateKey', () => client.gateway.regenerateKey(apim.resourceGroup, apim.serviceName, apim.gatewayName, { keyType }))
+    regenerateKey: keyType => call('regenerateKey', options => client.gateway.regenerateKey(apim.resourceGroup, apim.serviceName, apim.gatewayName, { keyType }, options))
   }
 }
 

@@ -10,11 +10,12 @@ export interface Permission {
   required: boolean
 }
 
-/** What a deploy does in the namespace: apply (patch, or create the first time), then watch. */
+/** What a deploy does in the namespace: lock, apply (patch, or create the first time), then watch. */
 export function deployPermissions(wait: boolean): Permission[] {
-  const apply = (group: string, resource: string): Permission[] =>
-    ['get', 'patch', 'create'].map(verb => ({ group, resource, verb, required: true }))
+  const verbs = (group: string, resource: string, list: string[]): Permission[] => list.map(verb => ({ group, resource, verb, required: true }))
+  const apply = (group: string, resource: string): Permission[] => verbs(group, resource, ['get', 'patch', 'create'])
   return [
+    ...verbs('coordination.k8s.io', 'leases', ['get', 'create', 'update', 'delete']),
     ...apply('', 'secrets'),
     ...apply('', 'configmaps'),
     ...apply('', 'services'),

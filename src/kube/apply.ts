@@ -39,15 +39,29 @@ function explainApplyError(object: KubeObject, error: unknown, server: string, d
   return kubeError(`${dryRun ? 'Checking (server-side dry run) ' : 'Applying '}${what}`, error, server)
 }
 
-export async function ensureNamespace(kube: Kube, name: string, labels: Record<string, string>): Promise<void> {
-  const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } }
+/** Creates the namespace (an existing one is left as it is). */
+export async function createNamespace(kube: Kube, name: string, labels: Record<string, string>): Promise<void> {
   try {
-    await kube.objects.patch(namespace as k8s.KubernetesObject, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)
+    await kube.core.createNamespace({ body: { metadata: { name, labels } } })
+  } catch (error) {
+    if (kubeStatus(error).code === 409) return
+    throw kubeError(`Creating namespace '${name}'`, error, kube.server)
+  }
+}
+
+/**
+ * Whether the namespace exists, learnt from a dry run of one object (no cluster-wide read needed).
+ * `unknown` when the identity may not act there: a namespace it has no Role in looks the same
+ * whether or not it exists.
+ */
+export async function namespaceExists(kube: Kube, probe: KubeObject): Promise<'yes' | 'no' | 'unknown'> {
+  try {
+    await kube.objects.patch(probe as k8s.KubernetesObject, undefined, 'All', FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)
+    return 'yes'
   } catch (error) {
     const status = kubeStatus(error)
-    if (status.code === 403) {
-      throw new ActionError(`Creating namespace '${name}' was refused (403): ${status.message}\nFix: create the namespace beforehand and set 'create-namespace: false', or allow the identity to create namespaces (a ClusterRole with 'create' and 'patch' on namespaces).`)
-    }
-    throw kubeError(`Creating namespace '${name}'`, error, kube.server)
+    if (status.code === 404 && /namespaces? .* not found/i.test(status.message)) return 'no'
+    // Refused or invalid: the full checks that follow explain it.
+    return status.code === 403 ? 'unknown' : 'yes'
   }
 }

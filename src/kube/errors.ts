@@ -21,8 +21,11 @@ export function kubeStatus(error: unknown): KubeStatus {
       message: redactor.redact(typeof body?.message === 'string' ? body.message : `HTTP ${error.code}`)
     }
   }
-  const cause = (error as { cause?: { code?: string } })?.cause
-  const code = (error as { code?: string })?.code ?? cause?.code
+  // fetch wraps the socket error (ECONNREFUSED, certificate errors) a level or two down.
+  let code: string | undefined
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string') code = e.code
+  }
   const text = error instanceof Error ? firstLine(error.message) : String(error)
   return { message: redactor.redact(code && !text.includes(code) ? `${code}: ${text}` : text) }
 }

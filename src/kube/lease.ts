@@ -4,7 +4,7 @@ import { ActionError } from '../errors.js'
 import type { Kube } from './client.js'
 import { kubeError, kubeStatus } from './errors.js'
 
-/** Short, and renewed while held: a cancelled run's lock frees itself soon. */
+/** One deploy or rotation of a gateway at a time. Short, and renewed while held: a cancelled run's lock frees itself soon. */
 export const LEASE_SECONDS = 20
 
 export interface Lock {
@@ -31,31 +31,31 @@ export async function acquireLock(kube: Kube, namespace: string, name: string, h
   try {
     lease = await api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec: spec() } })
   } catch (error) {
-    if (kubeStatus(error).code !== 409) throw kubeError(`Taking the rotation lock (Lease '${name}')`, error, kube.server)
+    if (kubeStatus(error).code !== 409) throw kubeError(`Taking the lock (Lease '${name}')`, error, kube.server)
     const existing = await api.readNamespacedLease({ name, namespace })
     const renewed = new Date(String(existing.spec?.renewTime ?? existing.spec?.acquireTime ?? 0)).getTime()
     const expires = renewed + (existing.spec?.leaseDurationSeconds ?? LEASE_SECONDS) * 1000
     if (existing.spec?.holderIdentity && expires > Date.now()) {
       throw new ActionError(
-        `Another rotation of this gateway is running: the lock (Lease '${name}' in namespace '${namespace}') is held by ${existing.spec.holderIdentity}. Nothing was changed.\n` +
-          `Fix: let that run finish (a workflow \`concurrency:\` group avoids this). If it was cancelled, its lock expires at ${new Date(expires).toISOString()}; re-run after that.`
+        `Another run of the action is deploying or rotating this gateway: the lock (Lease '${name}' in namespace '${namespace}') is held by ${existing.spec.holderIdentity}. Nothing was changed.\n` +
+          `Fix: let that run finish (one workflow \`concurrency:\` group for the deploy and rotation workflows avoids this). If it was cancelled, its lock expires at ${new Date(expires).toISOString()}; re-run after that.`
       )
     }
     try {
       lease = await api.replaceNamespacedLease({ name, namespace, body: { metadata: { name, namespace, resourceVersion: existing.metadata?.resourceVersion }, spec: spec() } })
     } catch (raceError) {
-      if (kubeStatus(raceError).code === 409) throw new ActionError(`Another rotation of this gateway took the lock (Lease '${name}') at the same moment. Nothing was changed; re-run later.`)
-      throw kubeError(`Taking the rotation lock (Lease '${name}')`, raceError, kube.server)
+      if (kubeStatus(raceError).code === 409) throw new ActionError(`Another run of the action took the lock (Lease '${name}') at the same moment. Nothing was changed; re-run later.`)
+      throw kubeError(`Taking the lock (Lease '${name}')`, raceError, kube.server)
     }
   }
-  core.info(`Rotation lock taken (Lease ${namespace}/${name}).`)
+  core.info(`Lock taken (Lease ${namespace}/${name}).`)
 
   let current = lease
   const renew = setInterval(() => {
     current = { ...current, spec: { ...current.spec, renewTime: now() } }
     api.replaceNamespacedLease({ name, namespace, body: current }).then(
       updated => void (current = updated),
-      error => core.warning(`Could not renew the rotation lock: ${kubeStatus(error).message}`)
+      error => core.warning(`Could not renew the lock: ${kubeStatus(error).message}`)
     )
   }, (LEASE_SECONDS * 1000) / 4)
   renew.unref()
@@ -65,8 +65,12 @@ export async function acquireLock(kube: Kube, namespace: string, name: string, h
       try {
         await api.deleteNamespacedLease({ name, namespace })
       } catch (error) {
-        core.warning(`Could not release the rotation lock (it expires by itself within ${LEASE_SECONDS}s): ${kubeStatus(error).message}`)
+        core.warning(`Could not release the lock (it expires by itself within ${LEASE_SECONDS}s): ${kubeStatus(error).message}`)
       }
     }
   }
+}
+
+export function lockName(gatewayObjectsName: string): string {
+  return `${gatewayObjectsName}-lock`
 }

@@ -12,7 +12,8 @@ export type RolloutState =
 export function rolloutState(deployment: k8s.V1Deployment, generation: number): RolloutState {
   const desired = deployment.spec?.replicas ?? 1
   const status = deployment.status ?? {}
-  const ready = status.readyReplicas ?? 0
+  // A surge pod can make readyReplicas exceed the desired count for a moment.
+  const ready = Math.min(status.readyReplicas ?? 0, desired)
   const name = deployment.metadata?.name
   if ((status.observedGeneration ?? 0) < Math.max(generation, deployment.metadata?.generation ?? 0)) {
     return { phase: 'progressing', message: 'waiting for the Deployment spec update to be observed', ready, desired }

@@ -43,7 +43,8 @@ function tokenIn(secret: k8s.V1Secret, keys: string[]): GatewayToken | undefined
     const data = secret.data?.[key]
     if (!data) continue
     const text = Buffer.from(data, 'base64').toString('utf8')
-    redactor.add(text.replace(/^GatewayKey /, ''))
+    redactor.add(text)
+    redactor.add(text.trim().replace(/^GatewayKey\s+/, ''))
     const token = parseGatewayToken(text)
     if (token) return token
   }

@@ -28,6 +28,8 @@ export function decideRotation(input: {
     return { rotate: false, reason: `The running token ${when}, later than rotate-before (${formatDuration(input.rotateBeforeMs)}): nothing to do. Set 'force: true' to rotate anyway.` }
   }
   const newKey = input.keyType === 'unknown' ? input.fallbackKey : otherKey(input.keyType)
-  const why = input.force && remaining > input.rotateBeforeMs ? `'force: true' (the running token ${when})` : `the running token ${when}`
-  return { rotate: true, reason: `Rotating because of ${why}.`, newKey, previousKey: input.keyType }
+  const reason = input.force && remaining > input.rotateBeforeMs
+    ? `Rotating because of 'force: true'; the running token ${when}.`
+    : `Rotating: the running token ${when}, within rotate-before (${formatDuration(input.rotateBeforeMs)}).`
+  return { rotate: true, reason, newKey, previousKey: input.keyType }
 }

@@ -132,6 +132,47 @@ describe('failures', () => {
     expect(pods.items.some(p => p.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True'))).toBe(true)
   })
 
+  test('a deploy whose new token never works puts the previous token back', async () => {
+    const world = await createWorld('restore')
+    expect((await world.run({ inputs: { replicas: '1' } })).code).toBe(0)
+    const good = (await world.deployedToken())!
+    const ref = { subscriptionId: world.subscriptionId, resourceGroup: world.resourceGroup, serviceName: world.serviceName, gatewayName: world.gatewayName }
+    // A token of a same-named gateway in another service: well-formed, never accepted here.
+    const other = await world.emulator.addService({ ...ref, serviceName: `${world.serviceName}-b`, gateways: [world.gatewayName] })
+    expect(other.resourceId).toContain('-b')
+    const foreign = await world.emulator.mintGatewayToken({ ...ref, serviceName: `${world.serviceName}-b`, keyType: 'primary', expiry: new Date(Date.now() + 5 * 86_400_000) })
+    world.tokens.add(foreign)
+    const run = await world.run({ inputs: { replicas: '1', 'gateway-token': foreign, timeout: '6s' } })
+    expectCleanFailure(world, run)
+    const message = errorOf(run)
+    expect(message).toContain('did not become Ready')
+    expect(message).toContain('The gateway is back on the previous token (from the primary key)')
+    expect(await world.deployedToken()).toBe(good)
+    // An old pod restarting now reads a working token again.
+    const pods = await world.core.listNamespacedPod({ namespace: world.namespace, labelSelector: 'app=apim-gateway' })
+    await world.core.deleteNamespacedPod({ name: pods.items[0].metadata!.name!, namespace: world.namespace })
+    const until = Date.now() + 30_000
+    let ready = false
+    while (!ready && Date.now() < until) {
+      await new Promise(r => setTimeout(r, 200))
+      const now = await world.core.listNamespacedPod({ namespace: world.namespace, labelSelector: 'app=apim-gateway' })
+      ready = now.items.some(p => !p.metadata?.deletionTimestamp && p.metadata?.name !== pods.items[0].metadata!.name && p.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True'))
+    }
+    expect(ready).toBe(true)
+  })
+
+  test('create-namespace with an identity that may not create namespaces: refused before any key is regenerated', async () => {
+    const world = await createWorld('createns')
+    const run = await world.run({ inputs: { 'create-namespace': 'true', namespace: `${world.namespace}-new`, 'token-mode': 'regenerate' } })
+    expectCleanFailure(world, run)
+    expect(errorOf(run)).toContain('the Kubernetes identity may not create namespaces either')
+    const ref = { subscriptionId: world.subscriptionId, resourceGroup: world.resourceGroup, serviceName: world.serviceName, gatewayName: world.gatewayName }
+    expect((await world.emulator.gatewayState(ref)).regenerations).toEqual({ primary: 0, secondary: 0 })
+    // The namespace exists already: create-namespace is then a no-op for the same identity.
+    const existing = await world.run({ inputs: { 'create-namespace': 'true', replicas: '1' } })
+    expect(existing.code).toBe(0)
+  })
+
   test('Secret key mismatch: CreateContainerConfigError surfaced at once with kubelet\'s message', async () => {
     const world = await createWorld('keymismatch')
     // Another tool (say, a Helm release) owns the Secret and rewrites it with its own key.
@@ -184,7 +225,8 @@ describe('failures', () => {
         metadata: { name: 'partial' },
         rules: [
           { apiGroups: [''], resources: ['secrets', 'configmaps', 'services'], verbs: ['get', 'create', 'patch'] },
-          { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'create', 'list', 'watch'] }
+          { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'create', 'list', 'watch'] },
+          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update', 'delete'] }
         ]
       }
     })

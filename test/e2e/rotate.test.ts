@@ -54,7 +54,7 @@ async function runPastLock(w: World, inputs: Record<string, string>): Promise<Ac
   const deadline = Date.now() + 60_000
   for (;;) {
     const run = await w.run({ inputs })
-    if (!errorOf(run).includes('Another rotation') || Date.now() > deadline) return run
+    if (!errorOf(run).includes('Another run of the action') || Date.now() > deadline) return run
     await new Promise(r => setTimeout(r, 2000))
   }
 }
@@ -132,11 +132,11 @@ describe('rotate', () => {
     await setScenario(w, 'ready-after=3000')
     let locked!: () => void
     const lockTaken = new Promise<void>(resolve => (locked = resolve))
-    const first = w.run({ inputs: { ...ROTATE, replicas: '1' }, onLine: line => { if (line.includes('Rotation lock taken')) locked() } })
+    const first = w.run({ inputs: { ...ROTATE, replicas: '1' }, onLine: line => { if (line.includes('Lock taken')) locked() } })
     await lockTaken
     const second = await w.run({ inputs: { ...ROTATE, replicas: '1' } })
     expect(second.code).toBe(1)
-    expect(errorOf(second)).toContain('Another rotation of this gateway is running')
+    expect(errorOf(second)).toContain('Another run of the action is deploying or rotating this gateway')
     expect(errorOf(second)).toContain('Nothing was changed')
     expect(second.log).not.toContain('Minted')
     expect(second.durationMs).toBeLessThan(15_000)
@@ -145,9 +145,25 @@ describe('rotate', () => {
     expect(done.outputs.rotated).toBe('true')
   })
 
+  test('a deploy while a rotation runs fails fast too: the rotation cannot end up revoking the deployed token', async () => {
+    const w = await createWorld('deployvsrotate')
+    expect((await w.run({ inputs: { replicas: '1' } })).code).toBe(0)
+    await setScenario(w, 'ready-after=3000')
+    let locked!: () => void
+    const lockTaken = new Promise<void>(resolve => (locked = resolve))
+    const rotation = w.run({ inputs: { ...ROTATE, replicas: '1', 'revoke-previous': 'true' }, onLine: line => { if (line.includes('Lock taken')) locked() } })
+    await lockTaken
+    const deploy = await w.run({ inputs: { replicas: '1', 'token-lifetime': '28d' } })
+    expect(deploy.code).toBe(1)
+    expect(errorOf(deploy)).toContain('Another run of the action is deploying or rotating this gateway')
+    expect((await rotation).code).toBe(0)
+    expect(await valid(w, (await w.deployedToken())!)).toBe(true)
+    expect((await pods(w)).every(p => p.ready)).toBe(true)
+  })
+
   // Each kill point: the marker after which the runner is killed, i.e. before the next step.
   const killPoints = [
-    'Rotation lock taken',
+    'Lock taken',
     'Minted a token',
     'journal written',
     'new token applied',
