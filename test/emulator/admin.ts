@@ -7,20 +7,23 @@ import type { EmuRequest, EmuResponse } from './http.js'
 import type { CallFilter, CallLog } from './http.js'
 import type { Faults, FaultSpec } from './faults.js'
 import type { GitHubOidc } from './github.js'
+import type { GitHubRest, PullSpec } from './github-rest.js'
 import type { Entra } from './entra.js'
 import type { Rbac } from './rbac.js'
 import type { Apim, GatewayRef } from './apim.js'
 import { checkGatewayConfig, gatewayLog } from './config-check.js'
 import type { KeyType } from './gateway-token.js'
+import type { EmulatorUrls } from './client.js'
 
 export interface AdminDeps {
   github: GitHubOidc
+  githubRest: GitHubRest
   entra: Entra
   apim: Apim
   rbac: Rbac
   faults: Faults
   calls: CallLog
-  urls: () => { github: string; entra: string; arm: string }
+  urls: () => EmulatorUrls
 }
 
 // Arguments are parsed JSON from another process; each operation validates what it uses.
@@ -35,9 +38,15 @@ export function createAdminHandler(d: AdminDeps): (req: EmuRequest) => Promise<E
       if (!s) throw new Error(`jobStats: unknown job '${a?.jobId}'`)
       return s
     },
+    addRepo: a => d.githubRest.addRepo(a),
+    setPull: (a: { owner: string; repo: string; pull: PullSpec }) => d.githubRest.setPull(a?.owner, a?.repo, a?.pull),
+    issueComments: (a: { owner: string; repo: string; issue: number }) => d.githubRest.issueComments(a?.owner, a?.repo, a?.issue),
+    deployments: (a: { owner: string; repo: string }) => d.githubRest.deployments(a?.owner, a?.repo),
     addApp: a => d.entra.addApp(a),
     issueAccessToken: async a => ({ accessToken: await d.entra.issueAccessToken(a) }),
     addService: a => d.apim.addService(a),
+    addApi: a => d.apim.addApi(a),
+    gatewayApis: (a: GatewayRef) => d.apim.gatewayApis(a),
     grant: a => {
       d.rbac.grant(a)
       return {}

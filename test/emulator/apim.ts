@@ -1,7 +1,8 @@
 /**
- * The API Management state behind the ARM listener: subscriptions, resource groups, services and
- * their self-hosted gateway resources with keys. Names are case-insensitive, as in ARM; service
- * names are global (each owns a DNS name), so two tests cannot collide on one by accident.
+ * The API Management state behind the ARM listener: subscriptions, resource groups, services,
+ * their APIs and their self-hosted gateway resources with keys and API associations. Names are
+ * case-insensitive, as in ARM; service names are global (each owns a DNS name), so two tests
+ * cannot collide on one by accident.
  */
 import { KEY_TYPES, mintToken, newGatewayKey, parseToken, signingKey, type KeyType } from './gateway-token.js'
 
@@ -22,6 +23,18 @@ export interface Gateway {
   keyVersions: Record<KeyType, number>
   regenerations: Record<KeyType, number>
   tokensIssued: Record<KeyType, number>
+  /** Lower-cased ids of the service's APIs associated with this gateway. */
+  apis: Set<string>
+}
+
+/** An API of the service (only what a gateway association and a list need). */
+export interface Api {
+  name: string
+  displayName: string
+  path: string
+  serviceUrl?: string
+  description?: string
+  version: number
 }
 
 export interface Service {
@@ -31,6 +44,7 @@ export interface Service {
   location: string
   configurationHost: string
   gateways: Map<string, Gateway>
+  apis: Map<string, Api>
 }
 
 interface ResourceGroup {
@@ -56,6 +70,20 @@ export interface AddServiceOptions {
   tenantId?: string
 }
 
+export interface AddApiOptions {
+  subscriptionId: string
+  resourceGroup: string
+  serviceName: string
+  /** The API's resource name (1–80 characters), e.g. `echo-api`. */
+  apiId: string
+  /** Default: the apiId. */
+  displayName?: string
+  /** URL suffix under the gateway; unique in the service. Default: the apiId. */
+  path?: string
+  serviceUrl?: string
+  description?: string
+}
+
 export interface GatewayRef {
   subscriptionId: string
   resourceGroup: string
@@ -71,6 +99,8 @@ export interface GatewayStateView {
   keyVersions?: Record<KeyType, number>
   regenerations?: Record<KeyType, number>
   tokensIssued?: Record<KeyType, number>
+  /** Ids of the APIs associated with the gateway, sorted. */
+  apis?: string[]
 }
 
 export interface TokenCheck {
@@ -91,7 +121,8 @@ export function newGateway(name: string, props: { description?: string; location
   return {
     name, description: props.description, locationData: props.locationData, version: 1,
     keys: { primary: newGatewayKey(), secondary: newGatewayKey() },
-    keyVersions: { primary: 1, secondary: 1 }, regenerations: { primary: 0, secondary: 0 }, tokensIssued: { primary: 0, secondary: 0 }
+    keyVersions: { primary: 1, secondary: 1 }, regenerations: { primary: 0, secondary: 0 }, tokensIssued: { primary: 0, secondary: 0 },
+    apis: new Set()
   }
 }
 
@@ -123,7 +154,7 @@ export class Apim {
     }
     let svc = existing
     if (!svc) {
-      svc = { subscriptionId: sub.id, resourceGroup: rg.name, name: o.serviceName, location: o.location ?? 'westeurope', configurationHost: host, gateways: new Map() }
+      svc = { subscriptionId: sub.id, resourceGroup: rg.name, name: o.serviceName, location: o.location ?? 'westeurope', configurationHost: host, gateways: new Map(), apis: new Map() }
       rg.services.set(o.serviceName.toLowerCase(), svc)
       this.byName.set(o.serviceName.toLowerCase(), svc)
     } else if (svc.configurationHost !== host) {
@@ -153,6 +184,32 @@ export class Apim {
     return this.byHost.get(host.toLowerCase())
   }
 
+  addApi(o: AddApiOptions): { resourceId: string } {
+    if (!o?.apiId || typeof o.apiId !== 'string' || o.apiId.length > 80) throw new Error('addApi: apiId (1-80 characters) is required')
+    const svc = this.service(o.subscriptionId ?? '', o.resourceGroup ?? '', o.serviceName ?? '')
+    if (!svc) throw new Error(`addApi: service '${o.serviceName}' not found (call addService first)`)
+    const key = o.apiId.toLowerCase()
+    const path = o.path ?? o.apiId
+    const clash = [...svc.apis.values()].find(a => a.path.toLowerCase() === path.toLowerCase() && a.name.toLowerCase() !== key)
+    // API Management refuses two APIs on one path (without versioning), so the emulator does too.
+    if (clash) throw new Error(`addApi: path '${path}' is already used by API '${clash.name}'`)
+    const existing = svc.apis.get(key)
+    svc.apis.set(key, {
+      name: existing?.name ?? o.apiId, displayName: o.displayName ?? o.apiId, path, serviceUrl: o.serviceUrl,
+      description: o.description, version: (existing?.version ?? 0) + 1
+    })
+    return { resourceId: `${serviceId(svc)}/apis/${existing?.name ?? o.apiId}` }
+  }
+
+  /** Ids of the APIs associated with a gateway; [] when the gateway does not exist (any more). */
+  gatewayApis(r: GatewayRef): string[] {
+    if (!r?.subscriptionId || !r.resourceGroup || !r.serviceName || !r.gatewayName) throw new Error('gatewayApis: subscriptionId, resourceGroup, serviceName and gatewayName are required')
+    const svc = this.service(r.subscriptionId, r.resourceGroup, r.serviceName)
+    if (!svc) throw new Error(`gatewayApis: service '${r.serviceName}' not found`)
+    const g = svc.gateways.get(r.gatewayName.toLowerCase())
+    return g ? apiNames(svc, g) : []
+  }
+
   private gatewayOf(r: GatewayRef): Gateway | undefined {
     return this.service(r.subscriptionId, r.resourceGroup, r.serviceName)?.gateways.get(r.gatewayName.toLowerCase())
   }
@@ -162,7 +219,8 @@ export class Apim {
     if (!g) return { exists: false }
     return {
       exists: true, etag: etagOf(g.version), description: g.description, locationData: g.locationData,
-      keyVersions: { ...g.keyVersions }, regenerations: { ...g.regenerations }, tokensIssued: { ...g.tokensIssued }
+      keyVersions: { ...g.keyVersions }, regenerations: { ...g.regenerations }, tokensIssued: { ...g.tokensIssued },
+      apis: apiNames(this.service(r.subscriptionId, r.resourceGroup, r.serviceName)!, g)
     }
   }
 
@@ -190,6 +248,10 @@ export class Apim {
     }
     return { valid: true, reason: `token for gateway '${g.name}' signed with the ${kt} key, expires at ${expiresOn}`, gateway: g.name, keyType: kt, expiresOn }
   }
+}
+
+function apiNames(svc: Service, g: Gateway): string[] {
+  return [...g.apis].map(k => svc.apis.get(k)?.name ?? k).sort()
 }
 
 export function serviceId(s: Service): string {

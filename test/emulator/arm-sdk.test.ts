@@ -69,6 +69,66 @@ describe('ApiManagementClient(credential, sub, { endpoint: armUrl })', () => {
   })
 })
 
+describe('preview operations through the SDK: gateway create/delete, APIs, gateway–API associations', () => {
+  test('gateway.createOrUpdate/delete, api.listByService (paged), gatewayApi.createOrUpdate/getEntityTag/listByService/delete', async () => {
+    const w = await world(emu, { grant: ['Microsoft.ApiManagement/service/gateways/*', 'Microsoft.ApiManagement/service/apis/read'] })
+    for (const apiId of ['echo-api', 'orders', 'billing']) {
+      await emu.client.addApi({ subscriptionId: w.subscriptionId, resourceGroup: w.resourceGroup, serviceName: w.serviceName, apiId, displayName: apiId.toUpperCase() })
+    }
+    const s = { rg: w.resourceGroup, svc: w.serviceName }
+    const gw = { ...s, gw: 'pr-7' }
+    const { results } = await runAzureClient(emu, w.plan([
+      { op: 'createOrUpdate', args: { ...gw, parameters: { locationData: { name: 'kubernetes' }, description: 'Preview of octo/app#7' } } },
+      { op: 'createOrUpdate', args: { ...gw, parameters: { locationData: { name: 'kubernetes' }, description: 'Preview of octo/app#7 (updated)' } } },
+      { op: 'apiList', args: { ...s, top: 2 } },
+      { op: 'apiGet', args: { ...s, apiId: 'orders' } },
+      { op: 'gatewayApiCreate', args: { ...gw, apiId: 'echo-api', parameters: { provisioningState: 'created' } } },
+      { op: 'gatewayApiCreate', args: { ...gw, apiId: 'echo-api', parameters: { provisioningState: 'created' } } },
+      { op: 'gatewayApiCreate', args: { ...gw, apiId: 'orders' } },
+      { op: 'gatewayApiHead', args: { ...gw, apiId: 'echo-api' } },
+      { op: 'gatewayApiList', args: { ...gw, top: 1 } },
+      { op: 'gatewayApiDelete', args: { ...gw, apiId: 'orders' } },
+      { op: 'gatewayApiDelete', args: { ...gw, apiId: 'orders' } },
+      { op: 'delete', args: { ...gw, ifMatch: '*' } }
+    ]), w.job)
+    expect(results.map(r => [r.op, r.ok, r.error?.message])).toEqual(results.map(r => [r.op, true, undefined]))
+    const [created, updated, apis, api, assoc1, assoc2, assoc3, head, list, del1, del2, gone] = results
+    expect([created.status, updated.status]).toEqual([201, 200])
+    expect(updated.value).toMatchObject({ name: 'pr-7', locationData: { name: 'kubernetes' }, description: 'Preview of octo/app#7 (updated)' })
+    expect(apis.value).toEqual({ names: ['billing', 'echo-api', 'orders'], pages: 2 })
+    expect(api.value).toMatchObject({ name: 'orders', displayName: 'ORDERS', path: 'orders', isCurrent: true, eTag: expect.stringMatching(/^"/) })
+    expect([assoc1.status, assoc2.status, assoc3.status]).toEqual([201, 200, 201])
+    expect(assoc1.value).toMatchObject({ name: 'echo-api', displayName: 'ECHO-API', id: expect.stringMatching(/\/gateways\/pr-7\/apis\/echo-api$/) })
+    expect(head.value.eTag).toMatch(/^"/)
+    expect(list.value).toEqual({ names: ['echo-api', 'orders'], pages: 2 })
+    expect([del1.status, del2.status, gone.status]).toEqual([200, 204, 200])
+    expect(await emu.client.gatewayState({ ...w.ref, gatewayName: 'pr-7' })).toEqual({ exists: false })
+    expect(await emu.client.gatewayApis({ ...w.ref, gatewayName: 'pr-7' })).toEqual([])
+  })
+
+  test('unknown API or gateway and missing roles surface as RestErrors with API Management\'s and ARM\'s codes', async () => {
+    const w = await world(emu, { grant: ['Microsoft.ApiManagement/service/gateways/read'] })
+    await emu.client.addApi({ subscriptionId: w.subscriptionId, resourceGroup: w.resourceGroup, serviceName: w.serviceName, apiId: 'echo-api' })
+    await emu.client.grant({ objectId: w.objectId, scope: `/subscriptions/${w.subscriptionId}/resourceGroups/${w.resourceGroup}`, actions: 'Microsoft.ApiManagement/service/gateways/apis/*' })
+    const gw = { rg: w.resourceGroup, svc: w.serviceName, gw: w.gatewayName }
+    const { results } = await runAzureClient(emu, w.plan([
+      { op: 'gatewayApiCreate', args: { ...gw, apiId: 'nope' } },
+      { op: 'gatewayApiCreate', args: { ...gw, gw: 'gw-nope', apiId: 'echo-api' } },
+      { op: 'gatewayApiHead', args: { ...gw, apiId: 'echo-api' } },
+      { op: 'apiList', args: { rg: w.resourceGroup, svc: w.serviceName } },
+      { op: 'createOrUpdate', args: { ...gw, gw: 'pr-1', parameters: { locationData: { name: 'k8s' } } } }
+    ]), w.job)
+    expect(results[0].error).toMatchObject({ statusCode: 404, code: 'ResourceNotFound', message: 'Api not found.' })
+    expect(results[1].error).toMatchObject({ statusCode: 404, code: 'ResourceNotFound', message: 'Gateway not found.' })
+    expect(results[2].error).toMatchObject({ statusCode: 404 })
+    expect(results[3].error).toMatchObject({ statusCode: 403, code: 'AuthorizationFailed' })
+    expect(results[3].error!.message).toContain("'Microsoft.ApiManagement/service/apis/read'")
+    expect(results[4].error).toMatchObject({ statusCode: 403, code: 'AuthorizationFailed' })
+    expect(results[4].error!.message).toContain("'Microsoft.ApiManagement/service/gateways/write'")
+    expect(await emu.client.gatewayApis(w.ref)).toEqual([])
+  })
+})
+
 describe('injected faults seen by the real SDKs', () => {
   test('429 with Retry-After: the ARM client waits and retries', async () => {
     const w = await world(emu)

@@ -1,8 +1,8 @@
 /**
- * Azure Resource Manager for Microsoft.ApiManagement gateway resources, at their real paths and
- * api-versions. ARM's own checks come first (bearer token, api-version, subscription, RBAC,
- * resource group, service); then API Management answers for the gateway itself with its own
- * error bodies (`"details": null`, ValidationError with details).
+ * Azure Resource Manager for Microsoft.ApiManagement gateway resources, APIs and gateway–API
+ * associations, at their real paths and api-versions. ARM's own checks come first (bearer token,
+ * api-version, subscription, RBAC, resource group, service); then API Management answers for the
+ * entity itself with its own error bodies (`"details": null`, ValidationError with details).
  */
 import { randomUUID } from 'node:crypto'
 import type { EmuRequest, EmuResponse } from './http.js'
@@ -11,6 +11,8 @@ import type { Entra } from './entra.js'
 import type { Rbac } from './rbac.js'
 import { Apim, etagOf, newGateway, serviceId, type Gateway, type LocationData, type Service } from './apim.js'
 import { KEY_TYPES, mintToken, newGatewayKey, type KeyType } from './gateway-token.js'
+import { apimError, armError, ifMatchOk, parseJson, validationError } from './arm-common.js'
+import { apiOperation, gatewayApiOperation, type ApiOp } from './arm-apis.js'
 
 /** ARM's tolerance for clock skew when it checks an access token's expiry. */
 export const ARM_CLOCK_SKEW_SECONDS = 300
@@ -25,7 +27,8 @@ export const GATEWAY_API_VERSIONS = [
 // What ARM lists for the `service` type (older versions predate gateways but are still registered).
 const SERVICE_API_VERSIONS = ['2014-02-14', '2015-09-15', '2016-07-07', '2016-10-10', '2017-03-01', '2018-01-01', '2018-06-01-preview', '2019-01-01', ...GATEWAY_API_VERSIONS]
 
-type Op = 'list' | 'get' | 'head' | 'put' | 'patch' | 'delete' | 'listKeys' | 'regenerateKey' | 'generateToken'
+type GatewayOp = 'list' | 'get' | 'head' | 'put' | 'patch' | 'delete' | 'listKeys' | 'regenerateKey' | 'generateToken'
+type Op = GatewayOp | ApiOp
 
 const ACTIONS: Record<Op, string> = {
   list: 'Microsoft.ApiManagement/service/gateways/read',
@@ -36,20 +39,14 @@ const ACTIONS: Record<Op, string> = {
   delete: 'Microsoft.ApiManagement/service/gateways/delete',
   listKeys: 'Microsoft.ApiManagement/service/gateways/listKeys/action',
   regenerateKey: 'Microsoft.ApiManagement/service/gateways/regenerateKey/action',
-  generateToken: 'Microsoft.ApiManagement/service/gateways/generateToken/action'
-}
-
-function armError(status: number, code: string, message: string, headers: Record<string, string> = {}): EmuResponse {
-  return { status, headers, body: { error: { code, message } } }
-}
-
-/** API Management's own error body. */
-function apimError(status: number, code: string, message: string, details: unknown = null): EmuResponse {
-  return { status, body: { error: { code, message, details } } }
-}
-
-function validationError(target: string, message: string): EmuResponse {
-  return apimError(400, 'ValidationError', 'One or more fields contain incorrect values:', [{ code: 'ValidationError', target, message }])
+  generateToken: 'Microsoft.ApiManagement/service/gateways/generateToken/action',
+  gatewayApiList: 'Microsoft.ApiManagement/service/gateways/apis/read',
+  gatewayApiHead: 'Microsoft.ApiManagement/service/gateways/apis/read',
+  gatewayApiPut: 'Microsoft.ApiManagement/service/gateways/apis/write',
+  gatewayApiDelete: 'Microsoft.ApiManagement/service/gateways/apis/delete',
+  apiList: 'Microsoft.ApiManagement/service/apis/read',
+  apiGet: 'Microsoft.ApiManagement/service/apis/read',
+  apiHead: 'Microsoft.ApiManagement/service/apis/read'
 }
 
 /** .NET's en-US general date-time ("8/12/2020 5:50:28 PM"), the format ARM prints token times in. */
@@ -63,48 +60,60 @@ interface Route {
   sub: string
   rg: string
   svc: string
-  gw?: string
-  action?: string
-  collection: boolean
+  /** Path segments after `service/{svc}`, e.g. ['gateways', 'gw1', 'apis', 'echo-api']. */
+  rest: string[]
 }
 
-// /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.ApiManagement/service/{svc}/gateways[/{gw}[/{action}]]
+// /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.ApiManagement/service/{svc}/<rest>
 function parseRoute(path: string): Route | { sub: string } | undefined {
   const s = path.split('/').filter(Boolean)
   if (s.length < 2 || s[0].toLowerCase() !== 'subscriptions') return undefined
   const sub = s[1]
   if (s.length < 9 || s[2].toLowerCase() !== 'resourcegroups' || s[4].toLowerCase() !== 'providers' ||
-      s[5].toLowerCase() !== 'microsoft.apimanagement' || s[6].toLowerCase() !== 'service' ||
-      s[8]?.toLowerCase() !== 'gateways' || s.length > 11) return { sub }
-  return { sub, rg: s[3], svc: s[7], gw: s[9], action: s[10], collection: s.length === 9 }
+      s[5].toLowerCase() !== 'microsoft.apimanagement' || s[6].toLowerCase() !== 'service') return { sub }
+  return { sub, rg: s[3], svc: s[7], rest: s.slice(8) }
 }
 
-function opFor(method: string, r: Route): Op | undefined {
-  if (r.collection) return method === 'GET' ? 'list' : undefined
-  if (r.action === undefined) {
-    return ({ GET: 'get', HEAD: 'head', PUT: 'put', PATCH: 'patch', DELETE: 'delete' } as Record<string, Op>)[method]
+interface Resolved {
+  op: Op
+  gw?: string
+  apiId?: string
+  /** The resource the request acts on: what RBAC is evaluated against. */
+  scopeSegments: string[]
+}
+
+function byMethod(methods: Record<string, Op>, method: string): Op | undefined {
+  return Object.hasOwn(methods, method) ? methods[method] : undefined
+}
+
+const GATEWAY_ACTIONS: Record<string, Op> = { listkeys: 'listKeys', regeneratekey: 'regenerateKey', generatetoken: 'generateToken' }
+
+/** The operation a method and path name: 'notFound' for paths not served here, undefined for a wrong method. */
+function resolve(method: string, rest: string[]): Resolved | 'notFound' | undefined {
+  const [kind, id, sub, apiId, ...extra] = rest
+  if (extra.length > 0) return 'notFound'
+  const k = kind?.toLowerCase()
+  if (k === 'apis' && sub === undefined) {
+    const op = id === undefined ? byMethod({ GET: 'apiList' }, method) : byMethod({ GET: 'apiGet', HEAD: 'apiHead' }, method)
+    return op && { op, apiId: id, scopeSegments: rest }
   }
-  if (method !== 'POST') return undefined
-  const a = r.action.toLowerCase()
-  return a === 'listkeys' ? 'listKeys' : a === 'regeneratekey' ? 'regenerateKey' : a === 'generatetoken' ? 'generateToken' : undefined
-}
-
-function parseJson(req: EmuRequest): { ok: true; value: unknown } | { ok: false; response: EmuResponse } {
-  if (req.body.length === 0) return { ok: true, value: undefined }
-  try {
-    return { ok: true, value: JSON.parse(req.body.toString('utf8')) }
-  } catch (err) {
-    // JSON.parse errors quote the input, which may be a secret: report the position only.
-    const at = /position (\d+)/.exec((err as Error).message)?.[1]
-    return { ok: false, response: armError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: 'Unexpected character encountered while parsing value${at ? ` at position ${at}` : ''}.'.`) }
+  if (k !== 'gateways') return 'notFound'
+  let op: Op | undefined
+  if (id === undefined) {
+    op = byMethod({ GET: 'list' }, method)
+  } else if (sub === undefined) {
+    op = byMethod({ GET: 'get', HEAD: 'head', PUT: 'put', PATCH: 'patch', DELETE: 'delete' }, method)
+  } else if (sub.toLowerCase() === 'apis') {
+    // The spec has HEAD, PUT and DELETE on one association, no GET.
+    op = apiId === undefined ? byMethod({ GET: 'gatewayApiList' }, method)
+      : byMethod({ HEAD: 'gatewayApiHead', PUT: 'gatewayApiPut', DELETE: 'gatewayApiDelete' }, method)
+  } else {
+    const action = apiId === undefined ? GATEWAY_ACTIONS[sub.toLowerCase()] : undefined
+    if (!action) return 'notFound'
+    // POST actions are authorized on the gateway itself.
+    return method === 'POST' ? { op: action, gw: id, scopeSegments: rest.slice(0, 2) } : undefined
   }
-}
-
-function ifMatchOk(header: string | string[] | undefined, g: Gateway): boolean {
-  const v = Array.isArray(header) ? header[0] : header
-  if (v === undefined || v.trim() === '*') return true
-  const bare = (s: string) => s.trim().replace(/^W\//, '').replace(/^"|"$/g, '')
-  return bare(v) === bare(etagOf(g.version))
+  return op && { op, gw: id, apiId, scopeSegments: rest }
 }
 
 export interface ArmContext {
@@ -202,18 +211,21 @@ async function handle(ctx: ArmContext, req: EmuRequest): Promise<EmuResponse> {
   if (sub.tenantId && sub.tenantId.toLowerCase() !== tid.toLowerCase()) {
     return armError(401, 'InvalidAuthenticationTokenTenant', `The access token is from the wrong issuer '${claims.iss}'. It must match the tenant '${ctx.entra.issuerFor(sub.tenantId)}' associated with this subscription. Please use the authority (URL) '${entraHost}/${sub.tenantId}' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.`, challenge('The access token is from the wrong issuer.'))
   }
-  if (!('rg' in route)) return armError(404, 'NotFound', `The requested resource '${req.path}' is not handled by this Resource Manager emulator.`)
-  const op = opFor(req.method, route)
-  if (!op) {
+  const notHandled = () => armError(404, 'NotFound', `The requested resource '${req.path}' is not handled by this Resource Manager emulator.`)
+  if (!('rg' in route)) return notHandled()
+  const resolved = resolve(req.method, route.rest)
+  if (resolved === 'notFound') return notHandled()
+  if (!resolved) {
     return armError(405, 'MethodNotAllowed', `The requested resource does not support http method '${req.method}'.`)
   }
+  const op = resolved.op
   if (!GATEWAY_API_VERSIONS.includes(apiVersion)) {
     const svcLoc = ctx.apim.service(route.sub, route.rg, route.svc)?.location ?? 'westeurope'
     return armError(400, 'NoRegisteredProviderFound', `No registered resource provider found for location '${svcLoc}' and API version '${apiVersion}' for type 'service'. The supported api-versions are '${SERVICE_API_VERSIONS.join(', ')}'. The supported locations are 'westeurope, northeurope, eastus, eastus2, westus2, uksouth, swedencentral, centralindia, australiaeast, japaneast'.`)
   }
 
   // 3. Authorization, on the scope of the request, whether or not the resource exists.
-  const scope = `/subscriptions/${route.sub}/resourceGroups/${route.rg}/providers/Microsoft.ApiManagement/service/${route.svc}/gateways${route.gw ? `/${route.gw}` : ''}`
+  const scope = `/subscriptions/${route.sub}/resourceGroups/${route.rg}/providers/Microsoft.ApiManagement/service/${route.svc}/${resolved.scopeSegments.join('/')}`
   const oid = claims.oid ?? ''
   if (!ctx.rbac.allowed(oid, ACTIONS[op], scope)) {
     return armError(403, 'AuthorizationFailed', `The client '${claims.appid ?? oid}' with object id '${oid}' does not have authorization to perform action '${ACTIONS[op]}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`)
@@ -228,14 +240,18 @@ async function handle(ctx: ArmContext, req: EmuRequest): Promise<EmuResponse> {
   }
 
   // 5. API Management itself.
-  return gatewayOperation(op, req, svc, route.gw)
+  if (op === 'apiList' || op === 'apiGet' || op === 'apiHead') return apiOperation(op, req, svc, resolved.apiId, ctx.armUrl())
+  if (op === 'gatewayApiList' || op === 'gatewayApiHead' || op === 'gatewayApiPut' || op === 'gatewayApiDelete') {
+    return gatewayApiOperation(op, req, svc, resolved.gw ?? '', resolved.apiId, ctx.armUrl())
+  }
+  return gatewayOperation(op, req, svc, resolved.gw)
 }
 
 function gatewayNotFound(): EmuResponse {
   return apimError(404, 'ResourceNotFound', 'Gateway not found.')
 }
 
-function gatewayOperation(op: Op, req: EmuRequest, svc: Service, gwName: string | undefined): EmuResponse {
+function gatewayOperation(op: GatewayOp, req: EmuRequest, svc: Service, gwName: string | undefined): EmuResponse {
   if (op === 'list') {
     const value = [...svc.gateways.values()].map(g => gatewayBody(svc, g))
     return { status: 200, body: { value, count: value.length } }
@@ -252,7 +268,7 @@ function gatewayOperation(op: Op, req: EmuRequest, svc: Service, gwName: string 
     const body = validateGatewayBody(parsed.value)
     if (!body.ok) return body.response
     if (g) {
-      if (!ifMatchOk(req.headers['if-match'], g)) return apimError(412, 'PreconditionFailed', 'The specified entity version does not match the current entity version.')
+      if (!ifMatchOk(req.headers['if-match'], etagOf(g.version))) return apimError(412, 'PreconditionFailed', 'The specified entity version does not match the current entity version.')
       g.description = body.description
       g.locationData = body.locationData
       g.version++
@@ -271,7 +287,7 @@ function gatewayOperation(op: Op, req: EmuRequest, svc: Service, gwName: string 
       return { status: 200, headers: { etag: etagOf(g.version) }, body: op === 'get' ? gatewayBody(svc, g) : undefined }
     case 'patch': {
       if (req.headers['if-match'] === undefined) return apimError(400, 'ValidationError', "The 'If-Match' header is required.")
-      if (!ifMatchOk(req.headers['if-match'], g)) return apimError(412, 'PreconditionFailed', 'The specified entity version does not match the current entity version.')
+      if (!ifMatchOk(req.headers['if-match'], etagOf(g.version))) return apimError(412, 'PreconditionFailed', 'The specified entity version does not match the current entity version.')
       const parsed = parseJson(req)
       if (!parsed.ok) return parsed.response
       const body = validateGatewayBody(parsed.value)
@@ -283,7 +299,7 @@ function gatewayOperation(op: Op, req: EmuRequest, svc: Service, gwName: string 
     }
     case 'delete':
       if (req.headers['if-match'] === undefined) return apimError(400, 'ValidationError', "The 'If-Match' header is required.")
-      if (!ifMatchOk(req.headers['if-match'], g)) return apimError(412, 'PreconditionFailed', 'The specified entity version does not match the current entity version.')
+      if (!ifMatchOk(req.headers['if-match'], etagOf(g.version))) return apimError(412, 'PreconditionFailed', 'The specified entity version does not match the current entity version.')
       svc.gateways.delete(key)
       return { status: 200 }
     case 'listKeys':

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 
-export type ListenerName = 'arm' | 'entra' | 'github'
+export type ListenerName = 'arm' | 'entra' | 'github' | 'githubApi'
 
 export interface FaultSpec {
   listener: ListenerName

@@ -1,5 +1,5 @@
 /**
- * The HTTPS plumbing shared by the three listeners: body reading, JSON answers, the call log and
+ * The HTTPS plumbing shared by the listeners: body reading, JSON answers, the call log and
  * fault injection. Handlers are pure `(request) => response` functions so each service module
  * stays about its own contract.
  */
@@ -45,6 +45,8 @@ export interface CallFilter {
   listener?: ListenerName
   subscriptionId?: string
   tenantId?: string
+  /** `owner/repo`: calls of the GitHub REST listener for that repository. */
+  repo?: string
   pathIncludes?: string
   sinceSeq?: number
 }
@@ -69,6 +71,7 @@ export class CallLog {
       if (f.sinceSeq !== undefined && r.seq <= f.sinceSeq) return false
       if (f.subscriptionId && !(r.listener === 'arm' && p.startsWith(`/subscriptions/${f.subscriptionId.toLowerCase()}/`))) return false
       if (f.tenantId && !(r.listener === 'entra' && p.startsWith(`/${f.tenantId.toLowerCase()}/`))) return false
+      if (f.repo && !(r.listener === 'githubApi' && p.startsWith(`/api/v3/repos/${f.repo.toLowerCase()}/`))) return false
       if (f.pathIncludes && !p.includes(f.pathIncludes.toLowerCase())) return false
       return true
     })
@@ -134,6 +137,12 @@ function defaultFaultBody(listener: ListenerName, status: number): unknown {
       error_codes: [90033], timestamp: now, trace_id: trace, correlation_id: correlation,
       error_uri: 'https://login.microsoftonline.com/error?code=90033'
     }
+  }
+  if (listener === 'githubApi') {
+    if (status === 403 || status === 429) {
+      return { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits', status: String(status) }
+    }
+    return { message: status >= 500 ? 'Server Error' : 'Bad Request', status: String(status) }
   }
   return undefined
 }

@@ -1,7 +1,7 @@
 /**
- * Azure + GitHub emulator for the action's tests: three HTTPS listeners on 127.0.0.1 (GitHub's
- * ID-token endpoint, Entra, ARM) behind one throwaway CA, plus an admin API for tests in other
- * processes. State lives in memory and is keyed by the names tests choose, so parallel tests
+ * Azure + GitHub emulator for the action's tests: four HTTPS listeners on 127.0.0.1 (GitHub's
+ * ID-token endpoint, Entra, ARM, GitHub's REST API) behind one throwaway CA, plus an admin API for
+ * tests in other processes. State lives in memory and is keyed by the names tests choose, so parallel tests
  * share one emulator without a reset.
  */
 import { readFileSync, rmSync } from 'node:fs'
@@ -12,18 +12,20 @@ import { createTlsMaterial } from './tls.js'
 import { CallLog, startListener, type Listener } from './http.js'
 import { Faults } from './faults.js'
 import { GitHubOidc } from './github.js'
+import { API_PREFIX, GitHubRest } from './github-rest.js'
 import { Entra } from './entra.js'
 import { Apim } from './apim.js'
 import { Rbac } from './rbac.js'
 import { createArmHandler } from './arm.js'
 import { createAdminHandler } from './admin.js'
-import { EmulatorClient } from './client.js'
+import { EmulatorClient, type EmulatorUrls } from './client.js'
 
 export { EmulatorClient } from './client.js'
-export type { GatewayConfigResult } from './client.js'
+export type { DeploymentStatusView, DeploymentView, EmulatorUrls, GatewayConfigResult, IssueCommentView, PullView } from './client.js'
+export type { AddRepoOptions, PullSpec, TokenPermissions } from './github-rest.js'
 export type { CreateJobOptions, JobInfo, JobStats } from './github.js'
 export type { AddAppOptions, FederatedCredential, IssueAccessTokenOptions } from './entra.js'
-export type { AddServiceOptions, GatewayRef, GatewayStateView, TokenCheck } from './apim.js'
+export type { AddApiOptions, AddServiceOptions, GatewayRef, GatewayStateView, TokenCheck } from './apim.js'
 export type { GrantOptions } from './rbac.js'
 export type { CallFilter, CallRecord } from './http.js'
 export type { FaultSpec, ListenerName } from './faults.js'
@@ -34,7 +36,7 @@ export { ARM_CLOCK_SKEW_SECONDS, GATEWAY_API_VERSIONS } from './arm.js'
 export { formatExpiry, parseToken } from './gateway-token.js'
 
 export interface Emulator {
-  urls: { github: string; entra: string; arm: string }
+  urls: EmulatorUrls
   /** PEM file of the CA: give it to the action as NODE_EXTRA_CA_CERTS. */
   caFile: string
   caPem: string
@@ -67,8 +69,9 @@ export async function startEmulator(opts: { log?: (line: string) => void } = {})
     const entra = await Entra.create(github)
     const apim = new Apim()
     const rbac = new Rbac()
-    const urls = { github: '', entra: '', arm: '' }
-    const admin = createAdminHandler({ github, entra, apim, rbac, faults, calls, urls: () => ({ ...urls }) })
+    const githubRest = new GitHubRest()
+    const urls: EmulatorUrls = { github: '', entra: '', arm: '', githubApi: '' }
+    const admin = createAdminHandler({ github, githubRest, entra, apim, rbac, faults, calls, urls: () => ({ ...urls }) })
 
     const gh = await startListener('github', tls, r => github.handle(r), { faults, calls, log, admin })
     listeners.push(gh)
@@ -76,17 +79,21 @@ export async function startEmulator(opts: { log?: (line: string) => void } = {})
     listeners.push(en)
     const arm = await startListener('arm', tls, createArmHandler({ apim, rbac, entra, armUrl: () => urls.arm, entraUrl: () => urls.entra }), { faults, calls, log })
     listeners.push(arm)
+    const ghApi = await startListener('githubApi', tls, r => githubRest.handle(r), { faults, calls, log })
+    listeners.push(ghApi)
 
     urls.github = gh.url
     urls.entra = en.url
     urls.arm = arm.url
+    urls.githubApi = `${ghApi.url}${API_PREFIX}`
+    githubRest.setBaseUrl(ghApi.url)
     github.setBaseUrl(gh.url)
     entra.setBaseUrl(en.url)
     // The SDK asks for `{endpoint}/.default`: the ARM listener is a resource every tenant knows.
     entra.addResource(arm.url)
 
     const adminUrl = `${gh.url}/_emulator`
-    log(`emulator up: github ${gh.url}, entra ${en.url}, arm ${arm.url}`)
+    log(`emulator up: github ${gh.url}, entra ${en.url}, arm ${arm.url}, githubApi ${urls.githubApi}`)
     let stopped = false
     return {
       urls: { ...urls }, caFile: tls.caFile, caPem: tls.caPem, adminUrl,
@@ -105,7 +112,7 @@ export async function startEmulator(opts: { log?: (line: string) => void } = {})
 
 /** What another process needs to reach a running emulator (e.g. in the E2E_HARNESS file). */
 export interface EmulatorDescription {
-  urls: { github: string; entra: string; arm: string }
+  urls: EmulatorUrls
   caFile: string
   adminUrl: string
 }

@@ -6,12 +6,15 @@ import { clientFor, describeEmulator, EmulatorClient, startEmulator } from './in
 import { http, runChild, tsxBin } from './test-helpers.js'
 
 describe('emulator lifecycle and admin API', () => {
-  test('three HTTPS listeners on 127.0.0.1 behind one CA; stop() closes them and removes the temp dir', async () => {
+  test('four HTTPS listeners on 127.0.0.1 behind one CA; stop() closes them and removes the temp dir', async () => {
     const lines: string[] = []
     const emu = await startEmulator({ log: l => lines.push(l) })
     try {
-      for (const u of Object.values(emu.urls)) expect(u).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
-      expect(new Set(Object.values(emu.urls)).size).toBe(3)
+      const { githubApi, ...roots } = emu.urls
+      for (const u of Object.values(roots)) expect(u).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+      // GITHUB_API_URL on GitHub Enterprise Server is https://<host>/api/v3.
+      expect(githubApi).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/api\/v3$/)
+      expect(new Set(Object.values(emu.urls).map(u => new URL(u).origin)).size).toBe(4)
       expect(emu.adminUrl).toBe(`${emu.urls.github}/_emulator`)
       expect(emu.caPem).toMatch(/^-----BEGIN CERTIFICATE-----/)
       expect(existsSync(emu.caFile)).toBe(true)
@@ -38,7 +41,8 @@ describe('emulator lifecycle and admin API', () => {
     }
     expect(existsSync(dirname(emu.caFile))).toBe(false)
     await expect(http(`${emu.urls.arm}/`, { ca: emu.caPem })).rejects.toThrow(/ECONNREFUSED/)
-    expect(lines[0]).toMatch(/^emulator up: github https:\/\/127\.0\.0\.1:\d+, entra .*, arm .*$/)
+    await expect(http(`${emu.urls.githubApi}/`, { ca: emu.caPem })).rejects.toThrow(/ECONNREFUSED/)
+    expect(lines[0]).toMatch(/^emulator up: github https:\/\/127\.0\.0\.1:\d+, entra .*, arm .*, githubApi https:\/\/127\.0\.0\.1:\d+\/api\/v3$/)
   })
 
   test('EmulatorClient works from another process given only the admin URL and CA', async () => {

@@ -12,6 +12,7 @@ export const repoRoot = resolve(here, '..', '..')
 export const nodeBin = join(repoRoot, 'node_modules', '.bin', 'node')
 export const tsxBin = join(repoRoot, 'node_modules', '.bin', 'tsx')
 export const azureClientScript = join(here, 'fixtures', 'azure-client.mjs')
+export const githubClientScript = join(here, 'fixtures', 'github-client.mjs')
 
 export interface HttpResult {
   status: number
@@ -79,6 +80,8 @@ export interface StepResult {
   ok: boolean
   value?: any
   error?: { name?: string; statusCode?: number; code?: string; message: string; body?: string; retryAfter?: string }
+  /** The HTTP status of the operation's last response, where the fixture records it. */
+  status?: number
   ms: number
 }
 
@@ -107,6 +110,40 @@ export async function runAzureClient(emu: Emulator, plan: Plan, job: { requestUr
   const line = child.stdout.split('\n').find(l => l.startsWith('RESULT '))
   if (!line) throw new Error(`azure-client produced no result (exit ${child.code}):\n${child.stderr}`)
   return { results: JSON.parse(line.slice('RESULT '.length)) as StepResult[], child }
+}
+
+export interface GitHubStep {
+  op: 'rest' | 'paginate' | 'request' | 'context'
+  method?: string
+  route?: string
+  params?: Record<string, unknown>
+}
+
+export interface GitHubStepResult {
+  op: string
+  ok: boolean
+  value?: any
+  error?: { name?: string; status?: number; message: string; data?: any; headers?: Record<string, string> }
+}
+
+/** The real @actions/github (getOctokit + GITHUB_API_URL), in a child process trusting the emulator CA. */
+export async function runGitHubClient(emu: Emulator, token: string, steps: GitHubStep[], extraEnv: Record<string, string> = {}): Promise<{ results: GitHubStepResult[]; child: ChildResult }> {
+  const child = await runChild(nodeBin, [githubClientScript], {
+    NODE_EXTRA_CA_CERTS: emu.caFile,
+    GITHUB_API_URL: emu.urls.githubApi,
+    EMU_PLAN: JSON.stringify({ token, steps }),
+    ...extraEnv
+  })
+  const line = child.stdout.split('\n').find(l => l.startsWith('RESULT '))
+  if (!line) throw new Error(`github-client produced no result (exit ${child.code}):\n${child.stderr}`)
+  return { results: JSON.parse(line.slice('RESULT '.length)) as GitHubStepResult[], child }
+}
+
+/** A fresh repository of the GitHub REST emulator with its own token (and pull requests). */
+export async function ghRepo(emu: Emulator, o: Partial<import('./index.js').AddRepoOptions> = {}) {
+  const short = randomUUID().slice(0, 8)
+  const added = await emu.client.addRepo({ owner: `org-${short}`, repo: `app-${short}`, ...o })
+  return { ...added, full: `${added.owner}/${added.repo}`, api: `${emu.urls.githubApi}/repos/${added.owner}/${added.repo}` }
 }
 
 /** A fresh, isolated world: its own tenant, app, subscription, service, gateway and job. */
