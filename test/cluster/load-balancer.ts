@@ -49,10 +49,17 @@ export async function startLoadBalancerController(opts: { kubeconfig: string; de
   const onService = (service: k8s.V1Service): void => void consider(service).catch(() => {})
   informer.on('add', onService)
   informer.on('update', onService)
-  informer.on('error', () => setTimeout(() => void informer.start().catch(() => {}), 500))
+  let stopped = false
+  let restart: NodeJS.Timeout | undefined
+  // A dropped watch is restarted — but not once stopped, or the retry loop would keep jest alive.
+  informer.on('error', () => {
+    if (!stopped) restart = setTimeout(() => void informer.start().catch(() => {}), 500)
+  })
   await informer.start()
   return {
     stop: async () => {
+      stopped = true
+      clearTimeout(restart)
       for (const timer of timers.values()) clearTimeout(timer)
       timers.clear()
       await informer.stop()

@@ -14,7 +14,7 @@
  */
 import type { EmuRequest, EmuResponse } from './http.js'
 import { etagOf, serviceId, type Api, type Gateway, type Service } from './apim.js'
-import { apimError, parseJson, validationError } from './arm-common.js'
+import { entityNotFound, parseJson, validationError } from './arm-common.js'
 
 export type ApiOp = 'apiList' | 'apiGet' | 'apiHead' | 'gatewayApiList' | 'gatewayApiHead' | 'gatewayApiPut' | 'gatewayApiDelete'
 
@@ -37,14 +37,6 @@ export function apiBody(svc: Service, api: Api, gateway?: Gateway): Record<strin
     type: gateway ? 'Microsoft.ApiManagement/service/gateways/apis' : 'Microsoft.ApiManagement/service/apis',
     name: api.name, properties
   }
-}
-
-function apiNotFound(): EmuResponse {
-  return apimError(404, 'ResourceNotFound', 'Api not found.')
-}
-
-function gatewayNotFound(): EmuResponse {
-  return apimError(404, 'ResourceNotFound', 'Gateway not found.')
 }
 
 function intParam(req: EmuRequest, name: string, min: number): number | undefined | 'invalid' {
@@ -84,13 +76,13 @@ function sortedApis(svc: Service, keys?: Iterable<string>): Api[] {
 export function apiOperation(op: ApiOp, req: EmuRequest, svc: Service, apiId: string | undefined, armUrl: string): EmuResponse {
   if (op === 'apiList') return collection(req, armUrl, sortedApis(svc).map(a => apiBody(svc, a)))
   const api = svc.apis.get((apiId ?? '').toLowerCase())
-  if (!api) return op === 'apiHead' ? { status: 404 } : apiNotFound()
+  if (!api) return op === 'apiHead' ? { status: 404 } : entityNotFound('Api')
   return { status: 200, headers: { etag: etagOf(api.version) }, body: op === 'apiGet' ? apiBody(svc, api) : undefined }
 }
 
 export function gatewayApiOperation(op: ApiOp, req: EmuRequest, svc: Service, gwName: string, apiId: string | undefined, armUrl: string): EmuResponse {
   const g = svc.gateways.get(gwName.toLowerCase())
-  if (!g) return op === 'gatewayApiHead' ? { status: 404 } : gatewayNotFound()
+  if (!g) return op === 'gatewayApiHead' ? { status: 404 } : entityNotFound('Gateway')
   if (op === 'gatewayApiList') return collection(req, armUrl, sortedApis(svc, g.apis).map(a => apiBody(svc, a, g)))
 
   const key = (apiId ?? '').toLowerCase()
@@ -107,13 +99,13 @@ export function gatewayApiOperation(op: ApiOp, req: EmuRequest, svc: Service, gw
       if (!parsed.ok) return parsed.response
       const invalid = validateAssociation(parsed.value)
       if (invalid) return invalid
-      if (!api) return apiNotFound()
+      if (!api) return entityNotFound('Api')
       const existed = g.apis.has(key)
       g.apis.add(key)
       return { status: existed ? 200 : 201, body: apiBody(svc, api, g) }
     }
   }
-  return apiNotFound()
+  return entityNotFound('Api')
 }
 
 /** The body is optional; when given it is an AssociationContract whose only state is `created`. */

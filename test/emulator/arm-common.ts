@@ -14,6 +14,11 @@ export function apimError(status: number, code: string, message: string, details
   return { status, body: { error: { code, message, details } } }
 }
 
+/** API Management's 404 for a missing entity: `Gateway not found.`, `Api not found.` */
+export function entityNotFound(entity: 'Gateway' | 'Api'): EmuResponse {
+  return apimError(404, 'ResourceNotFound', `${entity} not found.`)
+}
+
 export function validationError(target: string, message: string): EmuResponse {
   return apimError(400, 'ValidationError', 'One or more fields contain incorrect values:', [{ code: 'ValidationError', target, message }])
 }

@@ -11,7 +11,7 @@ import type { Entra } from './entra.js'
 import type { Rbac } from './rbac.js'
 import { Apim, etagOf, newGateway, serviceId, type Gateway, type LocationData, type Service } from './apim.js'
 import { KEY_TYPES, mintToken, newGatewayKey, type KeyType } from './gateway-token.js'
-import { apimError, armError, ifMatchOk, parseJson, validationError } from './arm-common.js'
+import { apimError, armError, entityNotFound, ifMatchOk, parseJson, validationError } from './arm-common.js'
 import { apiOperation, gatewayApiOperation, type ApiOp } from './arm-apis.js'
 
 /** ARM's tolerance for clock skew when it checks an access token's expiry. */
@@ -247,10 +247,6 @@ async function handle(ctx: ArmContext, req: EmuRequest): Promise<EmuResponse> {
   return gatewayOperation(op, req, svc, resolved.gw)
 }
 
-function gatewayNotFound(): EmuResponse {
-  return apimError(404, 'ResourceNotFound', 'Gateway not found.')
-}
-
 function gatewayOperation(op: GatewayOp, req: EmuRequest, svc: Service, gwName: string | undefined): EmuResponse {
   if (op === 'list') {
     const value = [...svc.gateways.values()].map(g => gatewayBody(svc, g))
@@ -279,7 +275,7 @@ function gatewayOperation(op: GatewayOp, req: EmuRequest, svc: Service, gwName: 
     return { status: 201, headers: { etag: etagOf(created.version) }, body: gatewayBody(svc, created) }
   }
 
-  if (!g) return op === 'delete' ? { status: 204 } : op === 'head' ? { status: 404 } : gatewayNotFound()
+  if (!g) return op === 'delete' ? { status: 204 } : op === 'head' ? { status: 404 } : entityNotFound('Gateway')
 
   switch (op) {
     case 'get':
@@ -331,7 +327,7 @@ function gatewayOperation(op: GatewayOp, req: EmuRequest, svc: Service, gwName: 
       return { status: 200, body: { value: mintToken(g.name, expiry, g.keys[kt]) } }
     }
   }
-  return gatewayNotFound()
+  return entityNotFound('Gateway')
 }
 
 function keyTypeOf(body: unknown): KeyType | undefined {

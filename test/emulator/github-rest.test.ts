@@ -68,8 +68,13 @@ describe('issue comments', () => {
     expect(failed(updated).status).toBe(404)
     expect(ok(listed).data.map((x: { body: string }) => x.body)).toEqual([`${marker}\nPreview deploying…`, 'LGTM'])
 
-    const [patched] = await run(r, o => [rest('issues.updateComment', { ...o, comment_id: c.data.id, body: `${marker}\nPreview ready` })])
+    const [patched, future, past] = await run(r, o => [
+      rest('issues.updateComment', { ...o, comment_id: c.data.id, body: `${marker}\nPreview ready` }),
+      rest('issues.listComments', { ...o, issue_number: 7, since: '2999-01-01T00:00:00.000Z' }),
+      rest('issues.listComments', { ...o, issue_number: 7, since: '2000-01-01T00:00:00+02:00' })
+    ])
     expect(ok(patched)).toMatchObject({ status: 200, data: { id: c.data.id, body: `${marker}\nPreview ready`, created_at: c.data.created_at } })
+    expect([ok(future).data.length, ok(past).data.length]).toEqual([0, 2])
     const comments = await emu.client.issueComments(r.owner, r.repo, 7)
     expect(comments.map(x => x.body)).toEqual([`${marker}\nPreview ready`, 'LGTM'])
     expect(comments.filter(x => x.body.includes(marker))).toHaveLength(1)

@@ -5,7 +5,7 @@
  * credentials) → repository visible to the token (404, GitHub never confirms a private repository)
  * → the token's permission (403 Resource not accessible by integration) → the request (400/422).
  */
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { EmuRequest, EmuResponse } from './http.js'
 import {
   buildPull, commentJson, deploymentJson, newRepo, now, pullJson, repoKey, resolveRef, statusJson,
@@ -64,14 +64,14 @@ export class GitHubRest {
     if (!o?.owner || !o.repo || /[/\s]/.test(o.owner + o.repo)) throw new Error('addRepo: owner and repo are required (no slashes or spaces)')
     const token = o.token ?? `ghs_${randomBytes(27).toString('base64url').replace(/[-_]/g, 'A').slice(0, 36)}`
     if (typeof token !== 'string' || token.length < 20 || /\s/.test(token)) throw new Error('addRepo: token must be at least 20 characters without spaces')
+    for (const level of Object.values(o.permissions ?? {})) {
+      if (!['read', 'write', 'none'].includes(level as string)) throw new Error(`addRepo: permission levels are read, write or none, got '${level}'`)
+    }
     const key = repoKey(o.owner, o.repo)
     let r = this.repos.get(key)
     if (!r) {
       r = newRepo(o.owner, o.repo, ++this.ids, o.defaultBranch ?? 'main')
       this.repos.set(key, r)
-    }
-    for (const level of Object.values(o.permissions ?? {})) {
-      if (!['read', 'write', 'none'].includes(level as string)) throw new Error(`addRepo: permission levels are read, write or none, got '${level}'`)
     }
     const permissions = { issues: 'write', pull_requests: 'write', deployments: 'write', ...o.permissions } as Required<TokenPermissions>
     const grants = this.tokens.get(token) ?? new Map<string, TokenGrant>()
@@ -113,7 +113,7 @@ export class GitHubRest {
     const res = this.route(req)
     const headers: Record<string, string> = {
       'x-github-api-version-selected': '2022-11-28', 'x-github-media-type': 'github.v3; format=json',
-      'x-github-request-id': randomUUID().toUpperCase().replace(/-/g, ':').slice(0, 24), ...res.headers
+      'x-github-request-id': requestId(), ...res.headers
     }
     return { ...res, headers }
   }
@@ -151,8 +151,9 @@ export class GitHubRest {
 
   private listComments(r: Repo, req: EmuRequest, issue: number): EmuResponse {
     if (!r.pulls.has(issue)) return gitHubError(404, 'Not Found')
-    const since = req.query.get('since')
-    const list = r.comments.filter(c => c.issue === issue && (!since || c.updatedAt >= since))
+    // `since` is an ISO 8601 timestamp; one that does not parse filters nothing.
+    const since = Date.parse(req.query.get('since') ?? '')
+    const list = r.comments.filter(c => c.issue === issue && (Number.isNaN(since) || Date.parse(c.updatedAt) >= since))
     return this.page(req, list.map(c => commentJson(r, c, this.urls)))
   }
 
@@ -305,6 +306,11 @@ export class GitHubRest {
     const rels = [page > 1 ? link(page - 1, 'prev') : '', page < last ? link(page + 1, 'next') : '', page < last ? link(last, 'last') : '', page > 1 ? link(1, 'first') : '']
     return { status: 200, headers: { link: rels.filter(Boolean).join(', ') }, body }
   }
+}
+
+/** GitHub's shape: five colon-separated upper-case hex fields, e.g. `C0DE:1A2B:3C4D5E:6F7A8B:65A1B2C3`. */
+function requestId(): string {
+  return [2, 2, 3, 3, 4].map(n => randomBytes(n).toString('hex').toUpperCase()).join(':')
 }
 
 function allows(have: Permission, need: 'read' | 'write'): boolean {
