@@ -1,14 +1,24 @@
 import * as core from '@actions/core'
 import { deploy } from './deploy.js'
 import { ActionError, describeError } from './errors.js'
+import { readRunContext } from './github/context.js'
 import { redactor } from './redact.js'
 import { rotate } from './rotate.js'
-import { readSettings } from './settings.js'
+import { readSettings, type Command, type Settings } from './settings.js'
+
+const COMMANDS: Record<Command, (settings: Settings) => Promise<void>> = {
+  deploy,
+  rotate,
+  // The preview life cycle is loaded only when asked for.
+  preview: async settings => (await import('./preview.js')).preview(settings),
+  teardown: async settings => (await import('./teardown.js')).teardown(settings),
+  prune: async settings => (await import('./prune.js')).prune(settings)
+}
 
 export async function run(): Promise<void> {
   try {
-    const settings = readSettings(name => core.getInput(name))
-    await (settings.command === 'rotate' ? rotate(settings) : deploy(settings))
+    const settings = readSettings(name => core.getInput(name), new Date(), readRunContext())
+    await COMMANDS[settings.command](settings)
   } catch (error) {
     if (error instanceof ActionError) for (const line of error.details) core.info(redactor.redact(line))
     core.setFailed(describeError(error))

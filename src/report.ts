@@ -11,6 +11,7 @@ export interface DeployReport {
   desiredReplicas: number
   waited: boolean
   rotation?: { rotated: boolean; previousKeyType: string; revoked: boolean }
+  preview?: { pullRequest: number; gatewayName: string; apis: string[]; gatewayUrl?: string }
 }
 
 /** Step outputs and the job summary: the same facts, never the token. */
@@ -29,10 +30,16 @@ export async function writeReport(report: DeployReport): Promise<void> {
     outputs['previous-key-type'] = report.rotation.previousKeyType
     outputs.revoked = String(report.rotation.revoked)
   }
+  if (report.preview) {
+    outputs['gateway-url'] = report.preview.gatewayUrl ?? ''
+    outputs.skipped = 'false'
+  }
   for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value)
 
   const ready = report.waited ? `${report.readyReplicas}/${report.desiredReplicas}` : `not waited for (${report.desiredReplicas} desired)`
-  const heading = !report.rotation
+  const heading = report.preview
+    ? `API Management gateway preview of pull request #${report.preview.pullRequest} deployed`
+    : !report.rotation
     ? 'API Management self-hosted gateway deployed'
     : report.rotation.rotated
       ? 'API Management gateway token rotated'
@@ -42,6 +49,13 @@ export async function writeReport(report: DeployReport): Promise<void> {
         ['Rotated', String(report.rotation.rotated)],
         ['Previous token\'s key', report.rotation.previousKeyType],
         ['Previous key regenerated', String(report.rotation.revoked)]
+      ]
+    : []
+  const previewRows = report.preview
+    ? [
+        ['Gateway URL', report.preview.gatewayUrl ?? 'no load-balancer address yet'],
+        ['Gateway resource', report.preview.gatewayName],
+        ['APIs', report.preview.apis.join(', ') || 'none']
       ]
     : []
   await core.summary
@@ -55,7 +69,23 @@ export async function writeReport(report: DeployReport): Promise<void> {
       ['Token expires on (UTC)', report.tokenExpiresOn],
       ['Key the token was minted from', report.keyType],
       ['Configuration endpoint', report.configEndpoint],
-      ...rotationRows
+      ...rotationRows,
+      ...previewRows
     ])
     .write()
+}
+
+/** What a teardown or prune removed, and what was already gone. */
+export async function writeRemovalReport(heading: string, rows: { what: string; outcome: string }[], outputs: Record<string, string> = {}): Promise<void> {
+  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value)
+  await core.summary
+    .addHeading(heading, 2)
+    .addTable([[{ data: 'What', header: true }, { data: 'Outcome', header: true }], ...rows.map(r => [r.what, r.outcome])])
+    .write()
+}
+
+/** A pull request the action may not act for (fork, Dependabot) with `skip-on-fork: true`. */
+export async function writeSkipped(reason: string): Promise<void> {
+  core.setOutput('skipped', 'true')
+  await core.summary.addHeading('API Management gateway preview skipped', 2).addRaw(reason, true).write()
 }

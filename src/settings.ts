@@ -2,15 +2,22 @@ import { parseDuration } from './duration.js'
 import { ActionError } from './errors.js'
 import { describeNonToken, parseGatewayToken, type GatewayToken } from './token.js'
 import { cloudEndpoints, CLOUD_NAMES, type CloudName } from './azure/clouds.js'
+import type { RunContext } from './github/context.js'
+import { gatewayResourceId } from './preview/naming.js'
 
 /**
  * Everything the action needs, read and validated from the inputs in one place before any network
  * call. Defaults live in action.yml (the runner fills them in), so this module has none of its own.
  */
 export interface Settings {
-  /** `deploy` (get a token, apply, wait) or `rotate` (replace the running token safely). */
-  command: 'deploy' | 'rotate'
+  /**
+   * `deploy` (get a token, apply, wait), `rotate` (replace the running token safely), or the
+   * pull-request preview life cycle: `preview`, `teardown`, `prune`.
+   */
+  command: Command
   rotation: RotationSettings
+  /** Present for `preview`, `teardown` and `prune`. */
+  preview?: PreviewSettings
   /** How the token is obtained: from ARM after an Azure sign-in, or given by the user. */
   token: ArmTokenSettings | ProvidedTokenSettings
   apim: { resourceGroup: string; serviceName: string; gatewayName: string }
@@ -18,6 +25,28 @@ export interface Settings {
   gateway: GatewaySettings
   wait: boolean
   timeoutMs: number
+}
+
+export type Command = 'deploy' | 'rotate' | 'preview' | 'teardown' | 'prune'
+const COMMANDS: readonly Command[] = ['deploy', 'rotate', 'preview', 'teardown', 'prune']
+const PREVIEW_COMMANDS: readonly Command[] = ['preview', 'teardown', 'prune']
+
+export interface PreviewSettings {
+  /** `owner/repo` of the workflow run. */
+  repository: string
+  /** The pull request (`preview`, `teardown`); 0 for `prune`, which finds them. */
+  pullRequest: number
+  /** API ids to associate with the preview gateway. */
+  apis: string[]
+  githubToken: string
+  skipOnFork: boolean
+  /** How long to wait for the Service's load-balancer address once the pods are Ready. */
+  addressTimeoutMs: number
+  /** `prune`: previews older than this go even when their pull request is still open. */
+  maxAgeMs: number
+  /** ARM id of the preview's gateway resource (recorded on the Deployment for prune). */
+  gatewayResource: string
+  context: RunContext
 }
 
 export interface RotationSettings {
@@ -91,8 +120,14 @@ const SERVICE_NAME = /^[a-zA-Z][a-zA-Z0-9-]{0,48}[a-zA-Z0-9]$/
 const GATEWAY_NAME = /^[^&\s/\\?#%*:<>]{1,80}$/
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error']
 const SUFFIX_LENGTH = '-loadbalancer'.length
+/** API ids (the 2024-05-01 spec's pattern, without revisions). */
+const API_ID = /^[^*#&+:<>?;\s/\\]{1,256}$/
 
-export function readSettings(input: InputReader, now: Date = new Date()): Settings {
+/**
+ * `context` is what the workflow run says about itself (repository, pull request); only the
+ * preview commands need it.
+ */
+export function readSettings(input: InputReader, now: Date = new Date(), context?: RunContext): Settings {
   const problems: string[] = []
   const fail = (name: string, message: string): void => void problems.push(`input '${name}': ${message}`)
   const get = (name: string): string => input(name).trim()
@@ -120,7 +155,10 @@ export function readSettings(input: InputReader, now: Date = new Date()): Settin
     return ms ?? 0
   }
 
-  const gatewayName = required('gateway-name', ' (the gateway resource in API Management)')
+  const command = oneOf('command', COMMANDS)
+  const isPreview = PREVIEW_COMMANDS.includes(command)
+  // prune finds its gateways and namespaces through labels.
+  const gatewayName = command === 'prune' ? get('gateway-name') : required('gateway-name', ' (the gateway resource in API Management)')
   if (gatewayName && !GATEWAY_NAME.test(gatewayName)) fail('gateway-name', 'must be 1–80 characters without spaces or any of & / \\ ? # % * : < >.')
   if (gatewayName.toLowerCase() === 'managed') fail('gateway-name', "'managed' is reserved for the managed gateway; self-hosted gateways need another name.")
 
@@ -138,7 +176,7 @@ export function readSettings(input: InputReader, now: Date = new Date()): Settin
   if (resourceGroup && !RESOURCE_GROUP.test(resourceGroup)) fail('resource-group', 'must be 1–90 letters, digits, `-`, `_`, `.`, `(` or `)`.')
   if (serviceName && !SERVICE_NAME.test(serviceName)) fail('service-name', 'must be the API Management instance name: 2–50 letters, digits and hyphens, starting with a letter (not its URL).')
 
-  const namespace = required('namespace', ' (the Kubernetes namespace to deploy into)')
+  const namespace = command === 'prune' ? get('namespace') : required('namespace', ' (the Kubernetes namespace to deploy into)')
   if (namespace && !DNS_LABEL.test(namespace)) fail('namespace', `'${namespace}' is not a valid namespace name: lower-case letters, digits and '-', at most 63 characters.`)
   if (namespace.length > 63) fail('namespace', 'must be at most 63 characters.')
 
@@ -166,7 +204,6 @@ export function readSettings(input: InputReader, now: Date = new Date()): Settin
   const logLevel = get('log-level')
   if (!LOG_LEVELS.includes(logLevel)) fail('log-level', `must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'.`)
 
-  const command = oneOf('command', ['deploy', 'rotate'] as const)
   const rotation: RotationSettings = {
     rotateBeforeMs: command === 'rotate' ? duration('rotate-before') : 0,
     force: bool('force'),
@@ -179,16 +216,23 @@ export function readSettings(input: InputReader, now: Date = new Date()): Settin
     fail('rotate-before', `must be at most 30 days (no token lives longer), got '${get('rotate-before')}'. Use 'force: true' to rotate regardless of expiry.`)
   }
 
+  if (isPreview && token?.source === 'input') {
+    fail('gateway-token', `cannot be used with 'command: ${command}': previews create and delete their gateway resource in API Management, so they need the Azure sign-in inputs instead.`)
+  }
+  const preview = isPreview ? readPreview() : undefined
+
   const settings: Settings = {
     command,
     rotation,
+    ...(preview ? { preview } : {}),
     token: token as Settings['token'],
     apim: { resourceGroup, serviceName, gatewayName },
     kube: {
       kubeconfig: input('kubeconfig').trim() ? input('kubeconfig') : undefined,
       context: get('context') || undefined,
       namespace,
-      createNamespace: bool('create-namespace')
+      // A preview's namespace is its own: created with it, deleted with it.
+      createNamespace: bool('create-namespace') || command === 'preview'
     },
     gateway: {
       name,
@@ -206,6 +250,34 @@ export function readSettings(input: InputReader, now: Date = new Date()): Settin
   }
   if (problems.length > 0) throw new SettingsError(problems)
   return settings
+
+  function readPreview(): PreviewSettings {
+    const repository = context?.repository ?? ''
+    if (!/^[^/\s]+\/[^/\s]+$/.test(repository)) problems.push(`GITHUB_REPOSITORY is '${repository}', not 'owner/repo': 'command: ${command}' runs in a GitHub Actions workflow.`)
+    let pullRequest = 0
+    if (command !== 'prune') {
+      const text = get('pull-request') || String(context?.pullRequest?.number ?? '')
+      pullRequest = Number(text)
+      if (!text) fail('pull-request', `is required for 'command: ${command}': run the step on a \`pull_request\` event, or set it (e.g. \`\${{ github.event.pull_request.number }}\`, or an input of a workflow_dispatch).`)
+      else if (!/^\d+$/.test(text) || pullRequest < 1) fail('pull-request', `must be a pull-request number, got '${text}'.`)
+    }
+    const apis = [...new Set(get('gateway-apis').split(/[,\n]/).map(a => a.trim()).filter(Boolean))]
+    const badApis = apis.filter(a => !API_ID.test(a))
+    if (badApis.length > 0) fail('gateway-apis', `${badApis.map(a => `'${a}'`).join(', ')} ${badApis.length === 1 ? 'is not an API id' : 'are not API ids'}: give the APIs' ids (the last part of their resource id, e.g. 'echo-api'), separated by commas or new lines.`)
+    const githubToken = get('github-token')
+    if (!githubToken) fail('github-token', "is required for previews (it comments on the pull request and records the GitHub deployment); the default is the workflow's token, `${{ github.token }}`.")
+    return {
+      repository,
+      pullRequest,
+      apis,
+      githubToken,
+      skipOnFork: bool('skip-on-fork'),
+      addressTimeoutMs: command === 'preview' ? duration('address-timeout') : 0,
+      maxAgeMs: command === 'prune' ? duration('max-age') : 0,
+      gatewayResource: token?.source === 'arm' && gatewayName ? gatewayResourceId({ subscriptionId: token.azure.subscriptionId, resourceGroup, serviceName, gatewayName }) : '',
+      context: context ?? { repository, serverUrl: 'https://github.com', eventName: '', idTokenAvailable: false, actor: '' }
+    }
+  }
 
   function readArmToken(): ArmTokenSettings | undefined {
     const lifetimeMs = duration('token-lifetime')

@@ -1,5 +1,6 @@
 /** The steps deploy and rotate share: check the cluster, get a token, apply, wait. */
 import * as core from '@actions/core'
+import type { TokenCredential } from '@azure/identity'
 import type { GatewayApi, MintedToken } from './azure/gateway-token.js'
 import { ActionError } from './errors.js'
 import { describePermission, missingPermissions, type Permission } from './kube/access.js'
@@ -54,10 +55,15 @@ export async function checkCluster(kube: Kube, settings: Settings, permissions: 
 
 /** Signs in to Azure and returns the gateway API; the Azure SDK is loaded only when needed. */
 export async function connectGateway(settings: Settings, token: ArmTokenSettings): Promise<GatewayApi> {
-  const [{ signIn }, { gatewayApi }] = await Promise.all([import('./azure/credential.js'), import('./azure/gateway-token.js')])
+  const [credential, { gatewayApi }] = await Promise.all([signInToAzure(token), import('./azure/gateway-token.js')])
+  return gatewayApi(credential, token, settings.apim)
+}
+
+export async function signInToAzure(token: ArmTokenSettings): Promise<TokenCredential> {
+  const { signIn } = await import('./azure/credential.js')
   const { credential, claims } = await signIn(token.azure)
   core.info(`Signed in to Azure (tenant ${token.azure.tenantId}${claims ? `, as GitHub subject '${claims.subject}'` : ''}).`)
-  return gatewayApi(credential, token, settings.apim)
+  return credential
 }
 
 export async function mint(api: GatewayApi, token: Pick<ArmTokenSettings, 'mode' | 'keyType' | 'lifetimeMs'>): Promise<MintedToken> {

@@ -28,11 +28,13 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
-  const { startCluster, describeCluster } = (await tsImport('./cluster/cluster.ts', import.meta.url)) as ClusterModule
+  const { startCluster, describeCluster, bindPreviewer } = (await tsImport('./cluster/cluster.ts', import.meta.url)) as ClusterModule
   const cluster = await startCluster()
   const running: RunningHarness = { cluster, stops: [] }
   globalThis.__E2E_HARNESS_STOP__ = () => stopHarness(running)
   try {
+    // The preview tests' identity: the README's ClusterRole, bound cluster-wide.
+    await bindPreviewer(cluster)
     const { startEmulator, emulatorDecider, describeEmulator } = (await tsImport('./emulator/index.ts', import.meta.url)) as EmulatorModule
     const emulator = await startEmulator()
     running.stops.unshift(() => emulator.stop())

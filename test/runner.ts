@@ -32,6 +32,22 @@ export interface RunOptions {
   /** SIGKILLs the action as soon as a stdout line matches: a runner cancelled mid-step. */
   killWhen?: (line: string) => boolean
   timeoutMs?: number
+  /** The triggering event: written to GITHUB_EVENT_PATH, and the `github.event` of input defaults. */
+  event?: { name: string; payload: Record<string, unknown> }
+  /** `github.token` (the job's GITHUB_TOKEN) for input defaults such as `${{ github.token }}`. */
+  githubToken?: string
+}
+
+/**
+ * Evaluates the `${{ github.<path> }}` expressions action.yml defaults may hold, as the runner does
+ * (an unknown path is the empty string).
+ */
+export function evaluateDefault(value: string, github: Record<string, unknown>): string {
+  return value.replace(/\$\{\{\s*github\.([\w.]+)\s*\}\}/g, (_, path: string) => {
+    let current: unknown = github
+    for (const key of path.split('.')) current = current && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined
+    return current === undefined || current === null ? '' : String(current)
+  })
 }
 
 export function actionDefaults(): Record<string, string> {
@@ -48,7 +64,12 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     const summaryFile = join(dir, 'summary')
     writeFileSync(outputFile, '')
     writeFileSync(summaryFile, '')
-    const inputs = { ...actionDefaults(), ...options.inputs }
+    const eventFile = join(dir, 'event.json')
+    writeFileSync(eventFile, JSON.stringify(options.event?.payload ?? {}))
+    const repository = options.env?.GITHUB_REPOSITORY ?? 'contoso/gateway-infra'
+    const github = { token: options.githubToken ?? '', event: options.event?.payload ?? {}, repository }
+    const defaults = Object.fromEntries(Object.entries(actionDefaults()).map(([name, value]) => [name, evaluateDefault(value, github)]))
+    const inputs = { ...defaults, ...options.inputs }
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: dir,
@@ -58,8 +79,9 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
       GITHUB_STEP_SUMMARY: summaryFile,
       RUNNER_TEMP: dir,
       GITHUB_WORKSPACE: dir,
-      GITHUB_REPOSITORY: 'contoso/gateway-infra',
-      GITHUB_EVENT_NAME: 'push',
+      GITHUB_REPOSITORY: repository,
+      GITHUB_EVENT_NAME: options.event?.name ?? 'push',
+      GITHUB_EVENT_PATH: eventFile,
       GITHUB_REF: 'refs/heads/main'
     }
     for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value

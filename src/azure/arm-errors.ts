@@ -1,12 +1,30 @@
 import { ActionError, firstLine } from '../errors.js'
 import { redactor } from '../redact.js'
 
-export type ArmOperation = 'generateToken' | 'regenerateKey'
+export type ArmOperation =
+  | 'generateToken'
+  | 'regenerateKey'
+  | 'getGateway'
+  | 'createGateway'
+  | 'deleteGateway'
+  | 'getApi'
+  | 'listGatewayApis'
+  | 'addGatewayApi'
+  | 'removeGatewayApi'
 
 const ACTIONS: Record<ArmOperation, string> = {
   generateToken: 'Microsoft.ApiManagement/service/gateways/generateToken/action',
-  regenerateKey: 'Microsoft.ApiManagement/service/gateways/regenerateKey/action'
+  regenerateKey: 'Microsoft.ApiManagement/service/gateways/regenerateKey/action',
+  getGateway: 'Microsoft.ApiManagement/service/gateways/read',
+  createGateway: 'Microsoft.ApiManagement/service/gateways/write',
+  deleteGateway: 'Microsoft.ApiManagement/service/gateways/delete',
+  getApi: 'Microsoft.ApiManagement/service/apis/read',
+  listGatewayApis: 'Microsoft.ApiManagement/service/gateways/apis/read',
+  addGatewayApi: 'Microsoft.ApiManagement/service/gateways/apis/write',
+  removeGatewayApi: 'Microsoft.ApiManagement/service/gateways/apis/delete'
 }
+
+const PREVIEW_OPERATIONS: ArmOperation[] = ['createGateway', 'deleteGateway', 'getApi', 'listGatewayApis', 'addGatewayApi', 'removeGatewayApi']
 
 interface Target {
   subscriptionId: string
@@ -40,7 +58,10 @@ export function describeArmError(error: unknown, operation: ArmOperation, target
         ? 'Check `service-name`, `resource-group` and `subscription-id`.'
         : 'Check `gateway-name`; the gateway resource must exist in API Management (Deployment and infrastructure > Gateways) before a token can be minted.'
   } else if (status === 403) {
-    fix = `The identity${target.clientId ? ` (client ID '${target.clientId}')` : ''} lacks '${ACTIONS[operation]}'. Assign it a role that allows it on the gateway or service scope — the README's custom role "API Management Gateway Token Operator" grants exactly that and 'Microsoft.ApiManagement/service/gateways/read'.`
+    const role = PREVIEW_OPERATIONS.includes(operation)
+      ? 'the README\'s custom role "API Management Gateway Preview Operator" (examples/azure-preview-role.json) grants every action previews need'
+      : 'the README\'s custom role "API Management Gateway Token Operator" grants exactly that and \'Microsoft.ApiManagement/service/gateways/read\''
+    fix = `The identity${target.clientId ? ` (client ID '${target.clientId}')` : ''} lacks '${ACTIONS[operation]}'. Assign it a role that allows it on the gateway or service scope — ${role}.`
   } else if (status === 401) {
     fix = 'Resource Manager did not accept the access token. Check that `environment` (or `arm-endpoint`) names the cloud the tenant belongs to.'
   } else if (status === 400) {

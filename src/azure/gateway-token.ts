@@ -1,13 +1,10 @@
 import * as core from '@actions/core'
-import { ApiManagementClient } from '@azure/arm-apimanagement'
 import type { TokenCredential } from '@azure/identity'
 import { ActionError } from '../errors.js'
 import { redactor } from '../redact.js'
 import type { ArmTokenSettings, KeyType, Settings } from '../settings.js'
 import { parseGatewayToken, type GatewayToken } from '../token.js'
-import { describeArmError, type ArmOperation } from './arm-errors.js'
-
-const ARM_CALL_TIMEOUT_MS = 2 * 60_000
+import { armClient } from './arm.js'
 
 export interface MintedToken {
   token: GatewayToken
@@ -23,25 +20,7 @@ export interface GatewayApi {
 
 /** The two gateway operations, on the SDK, with every failure turned into an explanation. */
 export function gatewayApi(credential: TokenCredential, settings: ArmTokenSettings, apim: Settings['apim']): GatewayApi {
-  const { azure } = settings
-  const client = new ApiManagementClient(credential, azure.subscriptionId, {
-    endpoint: azure.armEndpoint,
-    credentialScopes: [`${azure.armEndpoint}/.default`]
-  })
-  const target = { ...apim, subscriptionId: azure.subscriptionId, clientId: azure.clientId }
-  // The SDK honours any Retry-After and retries; bound each call so a throttled run fails with
-  // an explanation instead of hanging silently.
-  const call = async <T>(operation: ArmOperation, fn: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> => {
-    const abortSignal = AbortSignal.timeout(ARM_CALL_TIMEOUT_MS)
-    try {
-      return await fn({ abortSignal })
-    } catch (error) {
-      if (abortSignal.aborted) {
-        throw new ActionError(`${operation} on gateway '${apim.gatewayName}' got no answer within ${ARM_CALL_TIMEOUT_MS / 60_000} minutes (Resource Manager kept throttling or failing, and the SDK kept retrying). Nothing was changed by this call; re-run later.`)
-      }
-      throw describeArmError(error, operation, target)
-    }
-  }
+  const { client, call } = armClient(credential, settings, apim)
   return {
     generateToken: async (keyType, expiry) => {
       const response = await call('generateToken', options => client.gateway.generateToken(apim.resourceGroup, apim.serviceName, apim.gatewayName, { keyType, expiry }, options))

@@ -33,6 +33,13 @@ export function deployPermissions(wait: boolean): Permission[] {
   ]
 }
 
+/** What a teardown does: delete its own namespace, or only its labelled objects in a shared one. */
+export function teardownPermissions(ownNamespace: boolean): Permission[] {
+  if (ownNamespace) return [{ group: '', resource: 'namespaces', verb: 'delete', required: true }]
+  const kinds: [string, string][] = [['apps', 'deployments'], ['', 'services'], ['', 'configmaps'], ['', 'secrets']]
+  return kinds.flatMap(([group, resource]) => ['list', 'delete'].map(verb => ({ group, resource, verb, required: true })))
+}
+
 export function describePermission(p: Permission): string {
   const resource = `${p.resource}${p.subresource ? `/${p.subresource}` : ''}${p.group ? `.${p.group}` : ''}`
   return `${p.verb} ${resource}`

@@ -40,9 +40,9 @@ function explainApplyError(object: KubeObject, error: unknown, server: string, d
 }
 
 /** Creates the namespace (an existing one is left as it is). */
-export async function createNamespace(kube: Kube, name: string, labels: Record<string, string>): Promise<void> {
+export async function createNamespace(kube: Kube, name: string, labels: Record<string, string>, annotations?: Record<string, string>): Promise<void> {
   try {
-    await kube.core.createNamespace({ body: { metadata: { name, labels } } })
+    await kube.core.createNamespace({ body: { metadata: { name, labels, annotations } } })
   } catch (error) {
     if (kubeStatus(error).code === 409) return
     throw kubeError(`Creating namespace '${name}'`, error, kube.server)

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { KeyType, Settings } from '../settings.js'
+import { PREVIEW_ANNOTATION, previewLabels, previewOf } from '../preview/naming.js'
 import { TOKEN_PREFIX, type GatewayToken } from '../token.js'
 
 /** The field manager of every apply, and the prefix of the action's annotations. */
@@ -46,17 +47,21 @@ export function secretKey(layout: Settings['gateway']['authLayout']): string {
  * Renders the spec page's four objects. Pure: the same settings and token always give the same
  * objects, so a re-run applies no change and rolls no pod.
  */
-export function renderManifests(settings: Pick<Settings, 'apim' | 'gateway' | 'kube'>, token: GatewayToken, keyType: KeyType | 'unknown'): GatewayObjects {
+export function renderManifests(settings: Pick<Settings, 'apim' | 'gateway' | 'kube' | 'preview'>, token: GatewayToken, keyType: KeyType | 'unknown'): GatewayObjects {
   const { gateway } = settings
+  const preview = settings.preview?.pullRequest ? settings.preview : undefined
   const names = objectNames(gateway.name)
   const namespace = settings.kube.namespace
   const labels = {
     'app.kubernetes.io/name': 'apim-gateway',
     'app.kubernetes.io/instance': gateway.name,
     'app.kubernetes.io/component': 'self-hosted-gateway',
-    'app.kubernetes.io/managed-by': FIELD_MANAGER
+    'app.kubernetes.io/managed-by': FIELD_MANAGER,
+    // A preview's objects say whose they are: teardown and prune select them by these labels only.
+    ...(preview ? previewLabels(preview) : {})
   }
   const meta = (name: string, annotations?: Record<string, string>): KubeObject['metadata'] => ({ name, namespace, labels, ...(annotations ? { annotations } : {}) })
+  const previewAnnotations = preview ? { [PREVIEW_ANNOTATION.previewOf]: previewOf(preview), [PREVIEW_ANNOTATION.gatewayResource]: preview.gatewayResource } : undefined
 
   const secretValue = gateway.authLayout === 'spec' ? token.value : `${TOKEN_PREFIX}${token.value}`
   const configData: Record<string, string> = {
@@ -106,7 +111,7 @@ export function renderManifests(settings: Pick<Settings, 'apim' | 'gateway' | 'k
   const deployment: KubeObject = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: meta(names.deployment),
+    metadata: meta(names.deployment, previewAnnotations),
     spec: {
       replicas: gateway.replicas,
       selector: { matchLabels: selector },

@@ -19,13 +19,14 @@ import { Supervisor, type ManagedProcess } from './processes.js'
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const DEPLOYER_ROLE_FILE = join(REPO_ROOT, 'examples', 'kubernetes-role.yaml')
+export const PREVIEWER_ROLE_FILE = join(REPO_ROOT, 'examples', 'kubernetes-preview-clusterrole.yaml')
 
 export const SERVICE_CLUSTER_IP_RANGE = '10.0.0.0/24'
 const POLL_MS = 75
 const READY_TIMEOUT_MS = 60_000
 const START_ATTEMPTS = 3
 
-export type UserName = 'admin' | 'deployer'
+export type UserName = 'admin' | 'deployer' | 'previewer'
 
 export interface NamespaceOptions {
   /** Bind `deployer` to the Role of examples/kubernetes-role.yaml in the namespace (default true). */
@@ -91,7 +92,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
   const supervisor = new Supervisor(dir)
   try {
     const pki = createPki(dir)
-    const tokens: Record<UserName, string> = { admin: randomToken(), deployer: randomToken() }
+    const tokens: Record<UserName, string> = { admin: randomToken(), deployer: randomToken(), previewer: randomToken() }
     writeTokenFile(dir, tokens)
     timer.mark('certs')
     const { server, processes: controlPlane } = await startControlPlane(supervisor, binaries, pki, tokens.admin, timer, log)
@@ -284,7 +285,7 @@ function randomToken(): string {
 
 function writeTokenFile(dir: string, tokens: Record<UserName, string>): void {
   // token,user,uid,"group1,group2"
-  const lines = [`${tokens.admin},admin,admin,"system:masters"`, `${tokens.deployer},deployer,deployer`]
+  const lines = [`${tokens.admin},admin,admin,"system:masters"`, `${tokens.deployer},deployer,deployer`, `${tokens.previewer},previewer,previewer`]
   writeFileSync(join(dir, 'tokens.csv'), `${lines.join('\n')}\n`, { mode: 0o600 })
 }
 
@@ -335,6 +336,23 @@ async function createNamespace(admin: k8s.KubeConfig, name: string, opts: Namesp
       return false
     }
   }, 15_000, `the default ServiceAccount in namespace ${name}`)
+}
+
+/**
+ * Binds the `previewer` user cluster-wide to the ClusterRole of
+ * examples/kubernetes-preview-clusterrole.yaml (idempotent).
+ */
+export async function bindPreviewer(access: ClusterAccess): Promise<void> {
+  const objects = k8s.KubernetesObjectApi.makeApiClient(access.kubeConfig('admin'))
+  const docs = parseAllDocuments(readFileSync(PREVIEWER_ROLE_FILE, 'utf8')).map((d) => d.toJS() as k8s.KubernetesObject)
+  for (const doc of docs) {
+    if (doc.kind === 'ClusterRoleBinding') (doc as k8s.V1ClusterRoleBinding).subjects = [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'previewer' }]
+    try {
+      await objects.create(doc)
+    } catch (error) {
+      if ((error as { code?: number }).code !== 409) throw error
+    }
+  }
 }
 
 /** The README's Role and RoleBinding, placed in `namespace` and bound to the `deployer` user. */

@@ -1,36 +1,38 @@
-export const id = 878;
-export const ids = [878];
+export const id = 533;
+export const ids = [533];
 export const modules = {
 
-/***/ 878:
+/***/ 6879:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
-// ESM COMPAT FLAG
-__webpack_require__.r(__webpack_exports__);
 
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
-  gatewayApi: () => (/* binding */ gatewayApi),
-  mintToken: () => (/* binding */ mintToken)
+  E: () => (/* binding */ armClient),
+  r: () => (/* binding */ restStatus)
 });
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 15 modules
-var core = __webpack_require__(4116);
 // EXTERNAL MODULE: ./node_modules/@azure/arm-apimanagement/dist/esm/index.js + 155 modules
 var esm = __webpack_require__(7893);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __webpack_require__(3916);
 // EXTERNAL MODULE: ./src/redact.ts
 var redact = __webpack_require__(6670);
-// EXTERNAL MODULE: ./src/token.ts
-var src_token = __webpack_require__(4606);
 ;// CONCATENATED MODULE: ./src/azure/arm-errors.ts
 
 
 const ACTIONS = {
     generateToken: 'Microsoft.ApiManagement/service/gateways/generateToken/action',
-    regenerateKey: 'Microsoft.ApiManagement/service/gateways/regenerateKey/action'
+    regenerateKey: 'Microsoft.ApiManagement/service/gateways/regenerateKey/action',
+    getGateway: 'Microsoft.ApiManagement/service/gateways/read',
+    createGateway: 'Microsoft.ApiManagement/service/gateways/write',
+    deleteGateway: 'Microsoft.ApiManagement/service/gateways/delete',
+    getApi: 'Microsoft.ApiManagement/service/apis/read',
+    listGatewayApis: 'Microsoft.ApiManagement/service/gateways/apis/read',
+    addGatewayApi: 'Microsoft.ApiManagement/service/gateways/apis/write',
+    removeGatewayApi: 'Microsoft.ApiManagement/service/gateways/apis/delete'
 };
+const PREVIEW_OPERATIONS = ['createGateway', 'deleteGateway', 'getApi', 'listGatewayApis', 'addGatewayApi', 'removeGatewayApi'];
 /**
  * Explains a failed ARM call from its status, code and message only: a RestError also carries the
  * request and response, which must never be printed.
@@ -57,7 +59,10 @@ function describeArmError(error, operation, target) {
                 : 'Check `gateway-name`; the gateway resource must exist in API Management (Deployment and infrastructure > Gateways) before a token can be minted.';
     }
     else if (status === 403) {
-        fix = `The identity${target.clientId ? ` (client ID '${target.clientId}')` : ''} lacks '${ACTIONS[operation]}'. Assign it a role that allows it on the gateway or service scope — the README's custom role "API Management Gateway Token Operator" grants exactly that and 'Microsoft.ApiManagement/service/gateways/read'.`;
+        const role = PREVIEW_OPERATIONS.includes(operation)
+            ? 'the README\'s custom role "API Management Gateway Preview Operator" (examples/azure-preview-role.json) grants every action previews need'
+            : 'the README\'s custom role "API Management Gateway Token Operator" grants exactly that and \'Microsoft.ApiManagement/service/gateways/read\'';
+        fix = `The identity${target.clientId ? ` (client ID '${target.clientId}')` : ''} lacks '${ACTIONS[operation]}'. Assign it a role that allows it on the gateway or service scope — ${role}.`;
     }
     else if (status === 401) {
         fix = 'Resource Manager did not accept the access token. Check that `environment` (or `arm-endpoint`) names the cloud the tenant belongs to.';
@@ -77,16 +82,13 @@ function isRestError(error) {
     return error instanceof Error && error.name === 'RestError';
 }
 
-;// CONCATENATED MODULE: ./src/azure/gateway-token.ts
-
-
-
+;// CONCATENATED MODULE: ./src/azure/arm.ts
 
 
 
 const ARM_CALL_TIMEOUT_MS = 2 * 60_000;
-/** The two gateway operations, on the SDK, with every failure turned into an explanation. */
-function gatewayApi(credential, settings, apim) {
+/** The SDK client for the configured cloud, and a wrapper that turns every failure into an explanation. */
+function armClient(credential, settings, apim) {
     const { azure } = settings;
     const client = new esm/* ApiManagementClient */.TM(credential, azure.subscriptionId, {
         endpoint: azure.armEndpoint,
@@ -107,13 +109,44 @@ function gatewayApi(credential, settings, apim) {
             throw describeArmError(error, operation, target);
         }
     };
+    return { client, call };
+}
+/** The status of a failed SDK call (RestError), to tell "not there" apart from a failure. */
+function restStatus(error) {
+    return error instanceof Error && error.name === 'RestError' ? error.statusCode : undefined;
+}
+
+
+/***/ }),
+
+/***/ 9533:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+__webpack_require__.r(__webpack_exports__);
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   gatewayApi: () => (/* binding */ gatewayApi),
+/* harmony export */   mintToken: () => (/* binding */ mintToken)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(4116);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3916);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6670);
+/* harmony import */ var _token_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(4606);
+/* harmony import */ var _arm_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(6879);
+
+
+
+
+
+/** The two gateway operations, on the SDK, with every failure turned into an explanation. */
+function gatewayApi(credential, settings, apim) {
+    const { client, call } = (0,_arm_js__WEBPACK_IMPORTED_MODULE_3__/* .armClient */ .E)(credential, settings, apim);
     return {
         generateToken: async (keyType, expiry) => {
             const response = await call('generateToken', options => client.gateway.generateToken(apim.resourceGroup, apim.serviceName, apim.gatewayName, { keyType, expiry }, options));
             // Masked before anything else can see it.
-            redact/* redactor */.$p.add(response.value);
+            _redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redactor */ .$p.add(response.value);
             if (!response.value)
-                throw new errors/* ActionError */.lZ('API Management answered generateToken without a token value. Try again; if it persists, check the service health of the API Management instance.');
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ('API Management answered generateToken without a token value. Try again; if it persists, check the service health of the API Management instance.');
             return response.value;
         },
         regenerateKey: keyType => call('regenerateKey', options => client.gateway.regenerateKey(apim.resourceGroup, apim.serviceName, apim.gatewayName, { keyType }, options))
@@ -127,13 +160,13 @@ async function mintToken(api, settings, now = new Date()) {
     const expiry = new Date(now.getTime() + settings.lifetimeMs);
     if (settings.mode === 'regenerate') {
         await api.generateToken(settings.keyType, expiry);
-        core/* info */.pq(`Regenerating the ${settings.keyType} key: every token minted from it so far stops working.`);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Regenerating the ${settings.keyType} key: every token minted from it so far stops working.`);
         await api.regenerateKey(settings.keyType);
     }
     const value = await api.generateToken(settings.keyType, expiry);
-    const token = (0,src_token/* parseGatewayToken */.pb)(value);
+    const token = (0,_token_js__WEBPACK_IMPORTED_MODULE_4__/* .parseGatewayToken */ .pb)(value);
     if (!token)
-        throw new errors/* ActionError */.lZ('API Management returned a token in an unexpected format (not `<gateway>&<expiry>&<signature>`). The action did not deploy it.');
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ('API Management returned a token in an unexpected format (not `<gateway>&<expiry>&<signature>`). The action did not deploy it.');
     return { token, keyType: settings.keyType, regenerated: settings.mode === 'regenerate' };
 }
 

@@ -1,0 +1,509 @@
+export const id = 23;
+export const ids = [23,747];
+export const modules = {
+
+/***/ 9569:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   $x: () => (/* binding */ deleteLabelled),
+/* harmony export */   AT: () => (/* binding */ listPreviews),
+/* harmony export */   BK: () => (/* binding */ deleteNamespace),
+/* harmony export */   ux: () => (/* binding */ inspectNamespace)
+/* harmony export */ });
+/* unused harmony export LABELLED_KINDS */
+/* harmony import */ var _kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6663);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3916);
+/* harmony import */ var _preview_naming_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(8826);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(3646);
+/** Removing a preview from the cluster: its own namespace, or only its labelled objects. */
+
+
+
+
+async function inspectNamespace(kube, name, preview) {
+    try {
+        const namespace = await kube.core.readNamespace({ name });
+        const labels = namespace.metadata?.labels ?? {};
+        return labels[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.repository] === (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repositoryLabel */ .v7)(preview.repository) && labels[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest] === String(preview.pullRequest) ? 'owned' : 'shared';
+    }
+    catch (error) {
+        if ((0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code === 404)
+            return 'missing';
+        throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Reading namespace '${name}'`, error, kube.server);
+    }
+}
+/** Deletes the namespace and waits (up to `timeoutMs`) until it is gone; false when it is still terminating. */
+async function deleteNamespace(kube, name, timeoutMs) {
+    try {
+        await kube.core.deleteNamespace({ name });
+    }
+    catch (error) {
+        if ((0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code !== 404)
+            throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Deleting namespace '${name}'`, error, kube.server);
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        try {
+            await kube.core.readNamespace({ name });
+        }
+        catch (error) {
+            if ((0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code === 404)
+                return true;
+            throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Reading namespace '${name}'`, error, kube.server);
+        }
+        await new Promise(resolve => setTimeout(resolve, 250));
+    }
+    return false;
+}
+const KINDS = [
+    { kind: 'Deployment', group: 'apps', resource: 'deployments' },
+    { kind: 'Service', group: '', resource: 'services' },
+    { kind: 'ConfigMap', group: '', resource: 'configmaps' },
+    { kind: 'Secret', group: '', resource: 'secrets' }
+];
+const LABELLED_KINDS = (/* unused pure expression or super */ null && (KINDS));
+/**
+ * Deletes the objects of these kinds that carry this pull request's labels and the instance name —
+ * nothing without them. Returns `Kind/name` of each deleted object.
+ */
+async function deleteLabelled(kube, namespace, name, preview) {
+    const labelSelector = `${(0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .previewSelector */ .kO)(preview.repository, preview.pullRequest)},app.kubernetes.io/instance=${name}`;
+    const apps = kube.config.makeApiClient(_kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .AppsV1Api */ .eY6);
+    const deleted = [];
+    const attempt = async (what, fn) => {
+        try {
+            return await fn();
+        }
+        catch (error) {
+            if ((0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code === 404)
+                return undefined;
+            throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(what, error, kube.server);
+        }
+    };
+    for (const { kind } of KINDS) {
+        const where = `${kind}s labelled ${labelSelector} in namespace '${namespace}'`;
+        const list = kind === 'Deployment'
+            ? await attempt(`Listing ${where}`, () => apps.listNamespacedDeployment({ namespace, labelSelector }))
+            : kind === 'Service'
+                ? await attempt(`Listing ${where}`, () => kube.core.listNamespacedService({ namespace, labelSelector }))
+                : kind === 'ConfigMap'
+                    ? await attempt(`Listing ${where}`, () => kube.core.listNamespacedConfigMap({ namespace, labelSelector }))
+                    : await attempt(`Listing ${where}`, () => kube.core.listNamespacedSecret({ namespace, labelSelector }));
+        for (const item of list?.items ?? []) {
+            const objectName = item.metadata.name;
+            const what = `Deleting ${kind} '${objectName}' in namespace '${namespace}'`;
+            const done = kind === 'Deployment'
+                ? await attempt(what, () => apps.deleteNamespacedDeployment({ name: objectName, namespace, propagationPolicy: 'Background' }))
+                : kind === 'Service'
+                    ? await attempt(what, () => kube.core.deleteNamespacedService({ name: objectName, namespace }))
+                    : kind === 'ConfigMap'
+                        ? await attempt(what, () => kube.core.deleteNamespacedConfigMap({ name: objectName, namespace }))
+                        : await attempt(what, () => kube.core.deleteNamespacedSecret({ name: objectName, namespace }));
+            if (done !== undefined)
+                deleted.push(`${kind}/${objectName}`);
+        }
+    }
+    return deleted;
+}
+/** Every preview Deployment of the repository, in every namespace (for prune). */
+async function listPreviews(kube, repository) {
+    const apps = kube.config.makeApiClient(_kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .AppsV1Api */ .eY6);
+    let list;
+    try {
+        list = await apps.listDeploymentForAllNamespaces({ labelSelector: (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .previewSelector */ .kO)(repository) });
+    }
+    catch (error) {
+        const status = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error);
+        if (status.code === 403) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`Listing preview Deployments in all namespaces was refused: ${status.message}\nFix: prune finds previews in every namespace; grant the identity the ClusterRole in examples/kubernetes-preview-clusterrole.yaml.`);
+        }
+        throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)('Listing preview Deployments in all namespaces', error, kube.server);
+    }
+    return list.items
+        .map(d => ({
+        namespace: d.metadata.namespace,
+        name: d.metadata.labels?.['app.kubernetes.io/instance'] ?? d.metadata.name,
+        pullRequest: Number(d.metadata.labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest]),
+        createdAt: new Date(d.metadata.creationTimestamp ?? 0),
+        gatewayResource: d.metadata.annotations?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_ANNOTATION */ .RQ.gatewayResource]
+    }))
+        .filter(p => Number.isInteger(p.pullRequest) && p.pullRequest > 0)
+        .sort((a, b) => a.pullRequest - b.pullRequest);
+}
+
+
+/***/ }),
+
+/***/ 2309:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   w: () => (/* binding */ renderComment)
+/* harmony export */ });
+function renderComment(facts, state) {
+    const time = facts.at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const run = facts.runUrl ? ` ([run](${facts.runUrl}))` : '';
+    const commit = 'commit' in state && state.commit ? ` for ${state.commit.slice(0, 7)}` : '';
+    const apis = facts.apis.length > 0 ? facts.apis.map(a => `\`${a}\``).join(', ') : '_none_';
+    const rows = (extra) => [
+        '| | |',
+        '|---|---|',
+        ...extra.map(([k, v]) => `| ${k} | ${v} |`),
+        `| Gateway resource | \`${facts.gatewayName}\` in API Management \`${facts.serviceName}\` |`,
+        `| APIs | ${apis} |`,
+        `| Namespace | \`${facts.namespace}\` |`
+    ];
+    let lines;
+    switch (state.state) {
+        case 'deploying':
+            lines = [`### ⏳ API gateway preview: deploying${commit}`, '', ...rows([]), '', `_Started ${time}${run}._`];
+            break;
+        case 'ready':
+            lines = [
+                `### ✅ API gateway preview: ready${commit}`,
+                '',
+                ...rows([
+                    ['URL', state.gatewayUrl ? state.gatewayUrl : '_no load-balancer address yet_ (see the run\'s warning)'],
+                    ['Replicas Ready', String(state.readyReplicas)],
+                    ['Token expires (UTC)', state.tokenExpiresOn]
+                ]),
+                '',
+                `_Updated ${time}${run}. Removed when this pull request closes._`
+            ];
+            break;
+        case 'failed':
+            lines = [`### ❌ API gateway preview: failed${commit}`, '', '```', state.reason.slice(0, 3000), '```', '', ...rows([]), '', `_Updated ${time}${run}._`];
+            break;
+        case 'removed':
+            lines = [
+                '### 🧹 API gateway preview: removed',
+                '',
+                ...(state.removed.length > 0 ? [`Removed: ${state.removed.join('; ')}.`] : []),
+                ...(state.alreadyGone.length > 0 ? [`Already gone: ${state.alreadyGone.join('; ')}.`] : []),
+                '',
+                `_Updated ${time}${run}._`
+            ];
+            break;
+    }
+    return [facts.marker, ...lines].join('\n');
+}
+
+
+/***/ }),
+
+/***/ 6923:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  $V: () => (/* binding */ commentFacts),
+  CS: () => (/* binding */ connectAzure),
+  UY: () => (/* binding */ connectGitHub),
+  cu: () => (/* binding */ identityOf),
+  af: () => (/* binding */ previewSettings),
+  m6: () => (/* binding */ skipUntrusted)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 15 modules
+var core = __webpack_require__(4116);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __webpack_require__(3916);
+// EXTERNAL MODULE: ./src/report.ts
+var report = __webpack_require__(665);
+// EXTERNAL MODULE: ./src/steps.ts + 2 modules
+var steps = __webpack_require__(1760);
+;// CONCATENATED MODULE: ./src/preview/fork-guard.ts
+const DEPENDABOT = 'dependabot[bot]';
+/**
+ * Why this run cannot sign in to Azure because of where its pull request comes from, or undefined.
+ * GitHub gives no ID token (and only a read-only GITHUB_TOKEN) to `pull_request` runs of pull
+ * requests from forks and from Dependabot; the sign-in would fail later with an opaque message.
+ */
+function untrustedPullRequest(context) {
+    const pr = context.pullRequest;
+    if (!pr)
+        return undefined;
+    const withheld = context.eventName === 'pull_request' || !context.idTokenAvailable;
+    if (!withheld)
+        return undefined;
+    if (pr.author === DEPENDABOT || context.actor === DEPENDABOT) {
+        return `Pull request #${pr.number} was opened by Dependabot`;
+    }
+    if (pr.headRepository === null)
+        return `Pull request #${pr.number} comes from a fork that has since been deleted`;
+    if (pr.headRepository.toLowerCase() !== context.repository.toLowerCase()) {
+        return `Pull request #${pr.number} comes from the fork '${pr.headRepository}'`;
+    }
+    return undefined;
+}
+/** The explanation shown when a preview is refused or skipped for such a pull request. */
+function untrustedPullRequestMessage(reason, skipping) {
+    return [
+        `${reason}: GitHub gives workflow runs of such pull requests no OIDC ID token (and a read-only GITHUB_TOKEN), so the action cannot sign in to Azure to ${skipping ? 'create a preview; skipping it (skip-on-fork: true).' : 'create or remove a preview.'}`,
+        ...(skipping
+            ? []
+            : [
+                'Fix: set `skip-on-fork: true` on this step to skip such pull requests quietly, or have a maintainer push the branch to this repository and open the pull request from there.',
+                'Do not switch the workflow to `pull_request_target` with a checkout of the pull request\'s code: that code would run with your Azure and repository credentials.'
+            ])
+    ].join('\n');
+}
+
+// EXTERNAL MODULE: ./src/preview/naming.ts
+var naming = __webpack_require__(8826);
+;// CONCATENATED MODULE: ./src/preview/shared.ts
+/** What preview, teardown and prune share: the Azure and GitHub clients and the fork guard. */
+
+
+
+
+
+
+function previewSettings(settings) {
+    if (!settings.preview || settings.token.source !== 'arm')
+        throw new errors/* ActionError */.lZ(`'command: ${settings.command}' needs the Azure sign-in inputs.`);
+    return { ...settings.preview, token: settings.token };
+}
+function identityOf(settings) {
+    return { repository: settings.preview.repository, pullRequest: settings.preview.pullRequest };
+}
+/**
+ * True when the step must be skipped (`skip-on-fork: true`) for a pull request from a fork or
+ * Dependabot; without skip-on-fork such a run fails here, before any sign-in is attempted.
+ */
+async function skipUntrusted(settings) {
+    const reason = untrustedPullRequest(settings.preview.context);
+    if (!reason)
+        return false;
+    const message = untrustedPullRequestMessage(reason, settings.preview.skipOnFork);
+    if (!settings.preview.skipOnFork)
+        throw new errors/* ActionError */.lZ(message);
+    core/* notice */.lm(message);
+    await (0,report/* writeSkipped */.y8)(message);
+    return true;
+}
+async function connectAzure(token) {
+    const [credential, { previewGatewayApi }] = await Promise.all([(0,steps/* signInToAzure */.hQ)(token), Promise.all(/* import() */[__webpack_require__.e(738), __webpack_require__.e(893), __webpack_require__.e(280)]).then(__webpack_require__.bind(__webpack_require__, 2280))]);
+    return { credential, preview: apim => previewGatewayApi(credential, token, apim) };
+}
+async function connectGitHub(preview) {
+    // Loaded on demand: deploys and rotations never pay for Octokit.
+    const { previewGitHub } = await Promise.all(/* import() */[__webpack_require__.e(413), __webpack_require__.e(943)]).then(__webpack_require__.bind(__webpack_require__, 8943));
+    return previewGitHub(preview.githubToken, preview.repository);
+}
+function commentFacts(settings) {
+    return {
+        marker: (0,naming/* commentMarker */.Ql)(settings.apim.serviceName, settings.apim.gatewayName),
+        gatewayName: settings.apim.gatewayName,
+        serviceName: settings.apim.serviceName,
+        namespace: settings.kube.namespace,
+        apis: settings.preview.apis,
+        runUrl: settings.preview.context.runUrl,
+        at: new Date()
+    };
+}
+
+
+/***/ }),
+
+/***/ 4023:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+__webpack_require__.r(__webpack_exports__);
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   prune: () => (/* binding */ prune)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(4116);
+/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7607);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(3916);
+/* harmony import */ var _kube_client_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(1934);
+/* harmony import */ var _kube_remove_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(9569);
+/* harmony import */ var _preview_naming_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(8826);
+/* harmony import */ var _preview_shared_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(6923);
+/* harmony import */ var _report_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(665);
+/* harmony import */ var _teardown_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(2747);
+/**
+ * `command: prune` (nightly): finds this repository's previews through the action's labels and
+ * tears down those whose pull request is closed, or which are older than `max-age`.
+ */
+
+
+
+
+
+
+
+
+
+async function prune(settings) {
+    const p = (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .previewSettings */ .af)(settings);
+    const kube = (0,_kube_client_js__WEBPACK_IMPORTED_MODULE_3__/* .connect */ .N)(settings.kube);
+    const [found, github] = await Promise.all([(0,_kube_remove_js__WEBPACK_IMPORTED_MODULE_4__/* .listPreviews */ .AT)(kube, p.repository), (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .connectGitHub */ .UY)(p)]);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Found ${found.length} preview(s) of ${p.repository}.`);
+    const rows = [];
+    const doomed = [];
+    for (const preview of found) {
+        const what = `#${preview.pullRequest}: ${preview.namespace}/${preview.name}`;
+        const state = await github.pullRequestState(preview.pullRequest);
+        const ageMs = Date.now() - preview.createdAt.getTime();
+        const reason = state === 'closed' ? 'pull request closed' : state === 'open' && ageMs > p.maxAgeMs ? `older than max-age (${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(ageMs)})` : undefined;
+        if (!reason) {
+            const why = state === 'missing' ? `kept: ${p.repository} has no pull request #${preview.pullRequest} that github-token can see` : `kept: pull request open, ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(ageMs)} old`;
+            if (state === 'missing')
+                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`${what} ${why}.`);
+            rows.push({ what, outcome: why });
+            continue;
+        }
+        const gateway = preview.gatewayResource ? (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_5__/* .parseGatewayResourceId */ .nC)(preview.gatewayResource) : undefined;
+        const sameService = gateway &&
+            gateway.subscriptionId.toLowerCase() === p.token.azure.subscriptionId.toLowerCase() &&
+            gateway.resourceGroup.toLowerCase() === settings.apim.resourceGroup.toLowerCase() &&
+            gateway.serviceName.toLowerCase() === settings.apim.serviceName.toLowerCase();
+        if (!gateway || !sameService) {
+            const outcome = `not removed (${reason}): it belongs to ${gateway ? `API Management service '${gateway.serviceName}' (resource group '${gateway.resourceGroup}')` : 'an unrecorded API Management service'}; prune it with that service's inputs`;
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`${what} ${outcome}.`);
+            rows.push({ what, outcome });
+            continue;
+        }
+        doomed.push({ preview, reason, gatewayName: gateway.gatewayName });
+    }
+    const pruned = [];
+    const failures = [];
+    if (doomed.length > 0) {
+        const azure = await (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .connectAzure */ .CS)(p.token);
+        for (const { preview, reason, gatewayName } of doomed) {
+            const what = `#${preview.pullRequest}: ${preview.namespace}/${preview.name}`;
+            const one = {
+                ...settings,
+                apim: { ...settings.apim, gatewayName },
+                kube: { ...settings.kube, namespace: preview.namespace },
+                gateway: { ...settings.gateway, name: preview.name },
+                preview: { ...p, pullRequest: preview.pullRequest }
+            };
+            try {
+                await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(`Removing the preview of pull request #${preview.pullRequest} (${reason})`, () => (0,_teardown_js__WEBPACK_IMPORTED_MODULE_8__.removePreview)(kube, azure.preview(one.apim), github, one));
+                pruned.push(preview.pullRequest);
+                rows.push({ what, outcome: `removed (${reason})` });
+            }
+            catch (error) {
+                // One preview that cannot go must not keep the others.
+                const message = (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .Uc)(error);
+                failures.push(`${what}: ${message}`);
+                rows.push({ what, outcome: `FAILED: ${message.split('\n')[0]}` });
+            }
+        }
+    }
+    await (0,_report_js__WEBPACK_IMPORTED_MODULE_7__/* .writeRemovalReport */ .ke)(`API Management gateway previews pruned: ${pruned.length} removed, ${found.length - pruned.length} left`, rows, { pruned: pruned.join(',') });
+    if (failures.length > 0)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ActionError */ .lZ(`${failures.length} preview(s) could not be removed:\n${failures.join('\n')}`);
+}
+
+
+/***/ }),
+
+/***/ 2747:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+__webpack_require__.r(__webpack_exports__);
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   removePreview: () => (/* binding */ removePreview),
+/* harmony export */   teardown: () => (/* binding */ teardown)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(4116);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3916);
+/* harmony import */ var _kube_access_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4979);
+/* harmony import */ var _kube_client_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(1934);
+/* harmony import */ var _kube_remove_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(9569);
+/* harmony import */ var _preview_comment_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(2309);
+/* harmony import */ var _preview_naming_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(8826);
+/* harmony import */ var _preview_shared_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(6923);
+/* harmony import */ var _report_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(665);
+/**
+ * `command: teardown`: removes what `preview` created for a pull request — the namespace it created
+ * (or, in a namespace it did not create, only the objects with its labels), the gateway resource
+ * (only when its description says it is this pull request's preview) and its API associations —
+ * then marks the GitHub deployment inactive and updates the comment. Re-runnable: what is already
+ * gone is reported as such.
+ */
+
+
+
+
+
+
+
+
+
+async function teardown(settings) {
+    if (await (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .skipUntrusted */ .m6)(settings))
+        return;
+    const p = (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .previewSettings */ .af)(settings);
+    const kube = (0,_kube_client_js__WEBPACK_IMPORTED_MODULE_3__/* .connect */ .N)(settings.kube);
+    const [azure, github] = await Promise.all([(0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .connectAzure */ .CS)(p.token), (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .connectGitHub */ .UY)(p)]);
+    const removals = await removePreview(kube, azure.preview(settings.apim), github, settings);
+    const nothing = removals.every(r => !r.removed);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(nothing ? 'Nothing to do: the preview was already gone.' : 'Preview removed.');
+    await (0,_report_js__WEBPACK_IMPORTED_MODULE_7__/* .writeRemovalReport */ .ke)(`API Management gateway preview of pull request #${p.pullRequest} ${nothing ? 'was already gone' : 'removed'}`, removals);
+}
+/** Removes one preview; also used by prune. */
+async function removePreview(kube, gateways, github, settings) {
+    const identity = (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .identityOf */ .cu)(settings);
+    const { namespace } = settings.kube;
+    const { gatewayName, serviceName } = settings.apim;
+    // --- checks, before anything is removed
+    const [namespaceState, gateway] = await Promise.all([(0,_kube_remove_js__WEBPACK_IMPORTED_MODULE_4__/* .inspectNamespace */ .ux)(kube, namespace, identity), gateways.getGateway()]);
+    if (gateway && !(0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_5__/* .ownsGateway */ .c6)(gateway.description, identity)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`Gateway '${gatewayName}' in API Management service '${serviceName}' is not the preview of ${(0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_5__/* .previewOf */ .oW)(identity)} (its description does not say so), so teardown does not delete it. Nothing was removed.\nFix: check 'gateway-name' and 'pull-request'; teardown only deletes gateways that 'command: preview' created for this pull request.`);
+    }
+    if (namespaceState !== 'missing') {
+        const missing = await (0,_kube_access_js__WEBPACK_IMPORTED_MODULE_2__/* .missingPermissions */ .HR)(kube, namespace, (0,_kube_access_js__WEBPACK_IMPORTED_MODULE_2__/* .teardownPermissions */ .pb)(namespaceState === 'owned'));
+        if (missing.length > 0) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`The Kubernetes identity may not ${missing.map(_kube_access_js__WEBPACK_IMPORTED_MODULE_2__/* .describePermission */ .D).join(', ')} in namespace '${namespace}', which teardown needs. Nothing was removed.\nFix: grant it the ClusterRole in examples/kubernetes-preview-clusterrole.yaml (README: "Pull-request previews").`);
+        }
+    }
+    const removals = [];
+    const note = (what, outcome, removed) => {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`${what}: ${outcome}`);
+        removals.push({ what, outcome, removed });
+    };
+    if (namespaceState === 'owned') {
+        const gone = await (0,_kube_remove_js__WEBPACK_IMPORTED_MODULE_4__/* .deleteNamespace */ .BK)(kube, namespace, settings.timeoutMs);
+        note(`Namespace ${namespace}`, gone ? 'deleted' : 'deletion started; still terminating', true);
+    }
+    else if (namespaceState === 'shared') {
+        const deleted = await (0,_kube_remove_js__WEBPACK_IMPORTED_MODULE_4__/* .deleteLabelled */ .$x)(kube, namespace, settings.gateway.name, identity);
+        note(`Preview objects in namespace ${namespace}`, deleted.length > 0 ? `deleted ${deleted.join(', ')} (objects without this preview's labels left alone)` : "already gone (nothing there carries this preview's labels)", deleted.length > 0);
+    }
+    else {
+        note(`Namespace ${namespace}`, 'already gone', false);
+    }
+    if (gateway) {
+        const apis = await gateways.gatewayApis();
+        await Promise.all(apis.map(api => gateways.removeApi(api)));
+        note(`API associations of gateway ${gatewayName}`, apis.length > 0 ? `removed ${apis.join(', ')}` : 'none', apis.length > 0);
+        const deleted = await gateways.deleteGateway();
+        note(`Gateway resource ${gatewayName} in ${serviceName}`, deleted ? 'deleted' : 'already gone', deleted);
+    }
+    else {
+        note(`Gateway resource ${gatewayName} in ${serviceName}`, 'already gone', false);
+    }
+    const environment = (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_5__/* .environmentName */ .VE)(gatewayName);
+    const deactivated = await github.deactivate(environment, 'The API Management gateway preview was removed');
+    note(`GitHub deployments of environment ${environment}`, deactivated > 0 ? `${deactivated} marked inactive` : 'already inactive (or none)', deactivated > 0);
+    const facts = (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .commentFacts */ .$V)(settings);
+    const body = (0,_preview_comment_js__WEBPACK_IMPORTED_MODULE_8__/* .renderComment */ .w)(facts, {
+        state: 'removed',
+        removed: removals.filter(r => r.removed).map(r => `${r.what} (${r.outcome})`),
+        alreadyGone: removals.filter(r => !r.removed).map(r => r.what)
+    });
+    const updated = await github.updateComment(identity.pullRequest, facts.marker, body);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(updated ? 'Pull-request comment updated.' : 'No preview comment on the pull request to update.');
+    return removals;
+}
+
+
+/***/ })
+
+};

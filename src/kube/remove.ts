@@ -1,0 +1,128 @@
+/** Removing a preview from the cluster: its own namespace, or only its labelled objects. */
+import * as k8s from '@kubernetes/client-node'
+import { ActionError } from '../errors.js'
+import { PREVIEW_ANNOTATION, PREVIEW_LABEL, previewSelector, repositoryLabel, type PreviewIdentity } from '../preview/naming.js'
+import type { Kube } from './client.js'
+import { kubeError, kubeStatus } from './errors.js'
+
+/**
+ * `owned`: the namespace carries this pull request's labels (preview created it), so it goes
+ * whole. `shared`: it exists but is someone else's; only the preview's labelled objects go.
+ */
+export type NamespaceState = 'missing' | 'owned' | 'shared'
+
+export async function inspectNamespace(kube: Kube, name: string, preview: PreviewIdentity): Promise<NamespaceState> {
+  try {
+    const namespace = await kube.core.readNamespace({ name })
+    const labels = namespace.metadata?.labels ?? {}
+    return labels[PREVIEW_LABEL.repository] === repositoryLabel(preview.repository) && labels[PREVIEW_LABEL.pullRequest] === String(preview.pullRequest) ? 'owned' : 'shared'
+  } catch (error) {
+    if (kubeStatus(error).code === 404) return 'missing'
+    throw kubeError(`Reading namespace '${name}'`, error, kube.server)
+  }
+}
+
+/** Deletes the namespace and waits (up to `timeoutMs`) until it is gone; false when it is still terminating. */
+export async function deleteNamespace(kube: Kube, name: string, timeoutMs: number): Promise<boolean> {
+  try {
+    await kube.core.deleteNamespace({ name })
+  } catch (error) {
+    if (kubeStatus(error).code !== 404) throw kubeError(`Deleting namespace '${name}'`, error, kube.server)
+  }
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    try {
+      await kube.core.readNamespace({ name })
+    } catch (error) {
+      if (kubeStatus(error).code === 404) return true
+      throw kubeError(`Reading namespace '${name}'`, error, kube.server)
+    }
+    await new Promise(resolve => setTimeout(resolve, 250))
+  }
+  return false
+}
+
+const KINDS: { kind: string; group: string; resource: string }[] = [
+  { kind: 'Deployment', group: 'apps', resource: 'deployments' },
+  { kind: 'Service', group: '', resource: 'services' },
+  { kind: 'ConfigMap', group: '', resource: 'configmaps' },
+  { kind: 'Secret', group: '', resource: 'secrets' }
+]
+
+export const LABELLED_KINDS = KINDS
+
+/**
+ * Deletes the objects of these kinds that carry this pull request's labels and the instance name —
+ * nothing without them. Returns `Kind/name` of each deleted object.
+ */
+export async function deleteLabelled(kube: Kube, namespace: string, name: string, preview: PreviewIdentity): Promise<string[]> {
+  const labelSelector = `${previewSelector(preview.repository, preview.pullRequest)},app.kubernetes.io/instance=${name}`
+  const apps = kube.config.makeApiClient(k8s.AppsV1Api)
+  const deleted: string[] = []
+  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn()
+    } catch (error) {
+      if (kubeStatus(error).code === 404) return undefined
+      throw kubeError(what, error, kube.server)
+    }
+  }
+  for (const { kind } of KINDS) {
+    const where = `${kind}s labelled ${labelSelector} in namespace '${namespace}'`
+    const list =
+      kind === 'Deployment'
+        ? await attempt(`Listing ${where}`, () => apps.listNamespacedDeployment({ namespace, labelSelector }))
+        : kind === 'Service'
+          ? await attempt(`Listing ${where}`, () => kube.core.listNamespacedService({ namespace, labelSelector }))
+          : kind === 'ConfigMap'
+            ? await attempt(`Listing ${where}`, () => kube.core.listNamespacedConfigMap({ namespace, labelSelector }))
+            : await attempt(`Listing ${where}`, () => kube.core.listNamespacedSecret({ namespace, labelSelector }))
+    for (const item of list?.items ?? []) {
+      const objectName = item.metadata!.name!
+      const what = `Deleting ${kind} '${objectName}' in namespace '${namespace}'`
+      const done =
+        kind === 'Deployment'
+          ? await attempt(what, () => apps.deleteNamespacedDeployment({ name: objectName, namespace, propagationPolicy: 'Background' }))
+          : kind === 'Service'
+            ? await attempt(what, () => kube.core.deleteNamespacedService({ name: objectName, namespace }))
+            : kind === 'ConfigMap'
+              ? await attempt(what, () => kube.core.deleteNamespacedConfigMap({ name: objectName, namespace }))
+              : await attempt(what, () => kube.core.deleteNamespacedSecret({ name: objectName, namespace }))
+      if (done !== undefined) deleted.push(`${kind}/${objectName}`)
+    }
+  }
+  return deleted
+}
+
+export interface FoundPreview {
+  namespace: string
+  name: string
+  pullRequest: number
+  createdAt: Date
+  gatewayResource?: string
+}
+
+/** Every preview Deployment of the repository, in every namespace (for prune). */
+export async function listPreviews(kube: Kube, repository: string): Promise<FoundPreview[]> {
+  const apps = kube.config.makeApiClient(k8s.AppsV1Api)
+  let list: k8s.V1DeploymentList
+  try {
+    list = await apps.listDeploymentForAllNamespaces({ labelSelector: previewSelector(repository) })
+  } catch (error) {
+    const status = kubeStatus(error)
+    if (status.code === 403) {
+      throw new ActionError(`Listing preview Deployments in all namespaces was refused: ${status.message}\nFix: prune finds previews in every namespace; grant the identity the ClusterRole in examples/kubernetes-preview-clusterrole.yaml.`)
+    }
+    throw kubeError('Listing preview Deployments in all namespaces', error, kube.server)
+  }
+  return list.items
+    .map(d => ({
+      namespace: d.metadata!.namespace!,
+      name: d.metadata!.labels?.['app.kubernetes.io/instance'] ?? d.metadata!.name!,
+      pullRequest: Number(d.metadata!.labels?.[PREVIEW_LABEL.pullRequest]),
+      createdAt: new Date(d.metadata!.creationTimestamp ?? 0),
+      gatewayResource: d.metadata!.annotations?.[PREVIEW_ANNOTATION.gatewayResource]
+    }))
+    .filter(p => Number.isInteger(p.pullRequest) && p.pullRequest > 0)
+    .sort((a, b) => a.pullRequest - b.pullRequest)
+}

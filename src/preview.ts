@@ -1,0 +1,99 @@
+/**
+ * `command: preview`: a pull request's own gateway. Everything that can refuse is asked first
+ * (sign-in, API ids, gateway ownership, cluster access, GitHub permissions), then:
+ *   gateway resource → API associations → namespace + objects → Ready → address → comment + deployment.
+ */
+import * as core from '@actions/core'
+import type { PreviewGatewayApi } from './azure/preview-gateway.js'
+import { deployReport, rollOut } from './deploy.js'
+import { ActionError, describeError } from './errors.js'
+import { deployPermissions } from './kube/access.js'
+import { waitForAddress } from './kube/address.js'
+import { connect } from './kube/client.js'
+import { FIELD_MANAGER, objectNames } from './kube/manifests.js'
+import { renderComment } from './preview/comment.js'
+import { environmentName, gatewayDescription, gatewayLocation, ownsGateway, PREVIEW_ANNOTATION, previewLabels, previewOf } from './preview/naming.js'
+import { commentFacts, connectAzure, connectGitHub, identityOf, previewSettings, skipUntrusted } from './preview/shared.js'
+import { writeReport } from './report.js'
+import type { Settings } from './settings.js'
+import { checkCluster, mint } from './steps.js'
+
+export async function preview(settings: Settings): Promise<void> {
+  if (await skipUntrusted(settings)) return
+  const p = previewSettings(settings)
+  const identity = identityOf(settings)
+  const { apim } = settings
+  const kube = connect(settings.kube)
+
+  // --- checks: nothing is created until every one has passed
+  const azure = await connectAzure(p.token)
+  const gateways = azure.preview(apim)
+  const [existing, unknown] = await Promise.all([gateways.getGateway(), gateways.unknownApis(p.apis)])
+  if (unknown.length > 0) {
+    throw new ActionError(
+      `API Management service '${apim.serviceName}' has no API with the id ${unknown.map(a => `'${a}'`).join(', ')} (input 'gateway-apis'). Nothing was created.\nFix: give API ids — the last segment of the API's resource id, e.g. 'echo-api' — not display names or URL paths.`
+    )
+  }
+  if (existing && !ownsGateway(existing.description, identity)) {
+    throw new ActionError(
+      `Gateway '${apim.gatewayName}' already exists in API Management service '${apim.serviceName}' and is not the preview of ${previewOf(identity)} (its description does not say so). Nothing was changed.\nFix: give each preview its own gateway, e.g. \`gateway-name: pr-\${{ github.event.number }}\`. The action never takes over, or deletes, a gateway it did not create for this pull request.`
+    )
+  }
+  if (p.apis.length === 0) core.warning("'gateway-apis' is empty: the preview gateway will serve no API. List the ids of the APIs under review.")
+  const check = await checkCluster(kube, settings, deployPermissions(settings.wait))
+
+  // --- GitHub first: proves the token may comment and deploy before anything is changed
+  const github = await connectGitHub(p)
+  const facts = commentFacts(settings)
+  const commit = p.context.pullRequest?.number === p.pullRequest ? p.context.pullRequest.headSha : undefined
+  const environment = environmentName(apim.gatewayName)
+  const comment = await github.upsertComment(p.pullRequest, facts.marker, renderComment(facts, { state: 'deploying', commit }))
+  core.info(`Pull-request comment ${comment}.`)
+  const deploymentId = await github.createDeployment(commit ?? `refs/pull/${p.pullRequest}/head`, environment, `API Management gateway preview of ${previewOf(identity)}`)
+  await github.setStatus(deploymentId, 'in_progress', { description: 'Deploying the API Management gateway preview', logUrl: p.context.runUrl })
+
+  try {
+    await gateways.putGateway(gatewayLocation(identity), gatewayDescription(identity, p.context.serverUrl))
+    core.info(`Gateway resource '${apim.gatewayName}' ${existing ? 'updated' : 'created'} in API Management service '${apim.serviceName}'.`)
+    await syncApis(gateways, p.apis)
+
+    const rolled = await rollOut(kube, settings, {
+      createNamespace: check.createNamespace
+        ? { labels: { 'app.kubernetes.io/managed-by': FIELD_MANAGER, ...previewLabels(identity) }, annotations: { [PREVIEW_ANNOTATION.previewOf]: previewOf(identity) } }
+        : undefined,
+      token: async () => {
+        const { gatewayApi } = await import('./azure/gateway-token.js')
+        return mint(gatewayApi(azure.credential, p.token, apim), p.token)
+      }
+    })
+
+    let gatewayUrl: string | undefined
+    if (settings.wait && settings.gateway.serviceType === 'LoadBalancer') {
+      const service = objectNames(settings.gateway.name).service
+      gatewayUrl = await core.group(`Waiting for Service '${service}' to get a load-balancer address`, () => waitForAddress(kube, settings.kube.namespace, service, p.addressTimeoutMs))
+      if (gatewayUrl) core.info(`Gateway URL: ${gatewayUrl}`)
+      else core.warning(`Service '${service}' got no load-balancer address within ${Math.round(p.addressTimeoutMs / 1000)} s (input 'address-timeout'). The gateway is Ready; the cluster may have no load-balancer controller (MetalLB, a cloud provider), or it is slow. 'gateway-url' is empty.`)
+    }
+
+    await github.setStatus(deploymentId, 'success', { description: 'API Management gateway preview is Ready', environmentUrl: gatewayUrl, logUrl: p.context.runUrl })
+    await github.upsertComment(p.pullRequest, facts.marker, renderComment({ ...facts, at: new Date() }, { state: 'ready', gatewayUrl, readyReplicas: rolled.ready, tokenExpiresOn: rolled.minted.token.expiresOn.toISOString(), commit }))
+    await writeReport({ ...deployReport(settings, rolled), preview: { pullRequest: p.pullRequest, gatewayName: apim.gatewayName, apis: p.apis, gatewayUrl } })
+  } catch (error) {
+    // The pull request shows the failure too; reporting it must not hide the error itself.
+    const reason = describeError(error)
+    await github.setStatus(deploymentId, 'failure', { description: 'The API Management gateway preview failed', logUrl: p.context.runUrl }).catch(e => core.warning(`Could not mark the GitHub deployment failed: ${describeError(e)}`))
+    await github.upsertComment(p.pullRequest, facts.marker, renderComment({ ...facts, at: new Date() }, { state: 'failed', reason, commit })).catch(e => core.warning(`Could not update the pull-request comment: ${describeError(e)}`))
+    throw error
+  }
+}
+
+/** Associates exactly the listed APIs: new ones added, ones no longer listed removed. */
+async function syncApis(gateways: PreviewGatewayApi, apis: string[]): Promise<void> {
+  const current = await gateways.gatewayApis()
+  const wanted = new Set(apis.map(a => a.toLowerCase()))
+  const have = new Set(current.map(a => a.toLowerCase()))
+  const add = apis.filter(a => !have.has(a.toLowerCase()))
+  const remove = current.filter(a => !wanted.has(a.toLowerCase()))
+  await Promise.all([...add.map(a => gateways.addApi(a)), ...remove.map(a => gateways.removeApi(a))])
+  core.info(`APIs served by the gateway: ${apis.join(', ') || 'none'}${add.length ? ` (added ${add.join(', ')})` : ''}${remove.length ? ` (removed ${remove.join(', ')})` : ''}.`)
+}

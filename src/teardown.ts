@@ -1,0 +1,104 @@
+/**
+ * `command: teardown`: removes what `preview` created for a pull request — the namespace it created
+ * (or, in a namespace it did not create, only the objects with its labels), the gateway resource
+ * (only when its description says it is this pull request's preview) and its API associations —
+ * then marks the GitHub deployment inactive and updates the comment. Re-runnable: what is already
+ * gone is reported as such.
+ */
+import * as core from '@actions/core'
+import type { PreviewGatewayApi } from './azure/preview-gateway.js'
+import { ActionError } from './errors.js'
+import type { PreviewGitHub } from './github/api.js'
+import { describePermission, missingPermissions, teardownPermissions } from './kube/access.js'
+import type { Kube } from './kube/client.js'
+import { connect } from './kube/client.js'
+import { deleteLabelled, deleteNamespace, inspectNamespace } from './kube/remove.js'
+import { renderComment } from './preview/comment.js'
+import { environmentName, ownsGateway, previewOf } from './preview/naming.js'
+import { commentFacts, connectAzure, connectGitHub, identityOf, previewSettings, skipUntrusted } from './preview/shared.js'
+import { writeRemovalReport } from './report.js'
+import type { Settings } from './settings.js'
+
+export interface Removal {
+  what: string
+  outcome: string
+  /** False when it was already gone. */
+  removed: boolean
+}
+
+export async function teardown(settings: Settings): Promise<void> {
+  if (await skipUntrusted(settings)) return
+  const p = previewSettings(settings)
+  const kube = connect(settings.kube)
+  const [azure, github] = await Promise.all([connectAzure(p.token), connectGitHub(p)])
+  const removals = await removePreview(kube, azure.preview(settings.apim), github, settings)
+  const nothing = removals.every(r => !r.removed)
+  core.info(nothing ? 'Nothing to do: the preview was already gone.' : 'Preview removed.')
+  await writeRemovalReport(`API Management gateway preview of pull request #${p.pullRequest} ${nothing ? 'was already gone' : 'removed'}`, removals)
+}
+
+/** Removes one preview; also used by prune. */
+export async function removePreview(kube: Kube, gateways: PreviewGatewayApi, github: PreviewGitHub, settings: Settings): Promise<Removal[]> {
+  const identity = identityOf(settings)
+  const { namespace } = settings.kube
+  const { gatewayName, serviceName } = settings.apim
+
+  // --- checks, before anything is removed
+  const [namespaceState, gateway] = await Promise.all([inspectNamespace(kube, namespace, identity), gateways.getGateway()])
+  if (gateway && !ownsGateway(gateway.description, identity)) {
+    throw new ActionError(
+      `Gateway '${gatewayName}' in API Management service '${serviceName}' is not the preview of ${previewOf(identity)} (its description does not say so), so teardown does not delete it. Nothing was removed.\nFix: check 'gateway-name' and 'pull-request'; teardown only deletes gateways that 'command: preview' created for this pull request.`
+    )
+  }
+  if (namespaceState !== 'missing') {
+    const missing = await missingPermissions(kube, namespace, teardownPermissions(namespaceState === 'owned'))
+    if (missing.length > 0) {
+      throw new ActionError(
+        `The Kubernetes identity may not ${missing.map(describePermission).join(', ')} in namespace '${namespace}', which teardown needs. Nothing was removed.\nFix: grant it the ClusterRole in examples/kubernetes-preview-clusterrole.yaml (README: "Pull-request previews").`
+      )
+    }
+  }
+
+  const removals: Removal[] = []
+  const note = (what: string, outcome: string, removed: boolean): void => {
+    core.info(`${what}: ${outcome}`)
+    removals.push({ what, outcome, removed })
+  }
+  if (namespaceState === 'owned') {
+    const gone = await deleteNamespace(kube, namespace, settings.timeoutMs)
+    note(`Namespace ${namespace}`, gone ? 'deleted' : 'deletion started; still terminating', true)
+  } else if (namespaceState === 'shared') {
+    const deleted = await deleteLabelled(kube, namespace, settings.gateway.name, identity)
+    note(
+      `Preview objects in namespace ${namespace}`,
+      deleted.length > 0 ? `deleted ${deleted.join(', ')} (objects without this preview's labels left alone)` : "already gone (nothing there carries this preview's labels)",
+      deleted.length > 0
+    )
+  } else {
+    note(`Namespace ${namespace}`, 'already gone', false)
+  }
+
+  if (gateway) {
+    const apis = await gateways.gatewayApis()
+    await Promise.all(apis.map(api => gateways.removeApi(api)))
+    note(`API associations of gateway ${gatewayName}`, apis.length > 0 ? `removed ${apis.join(', ')}` : 'none', apis.length > 0)
+    const deleted = await gateways.deleteGateway()
+    note(`Gateway resource ${gatewayName} in ${serviceName}`, deleted ? 'deleted' : 'already gone', deleted)
+  } else {
+    note(`Gateway resource ${gatewayName} in ${serviceName}`, 'already gone', false)
+  }
+
+  const environment = environmentName(gatewayName)
+  const deactivated = await github.deactivate(environment, 'The API Management gateway preview was removed')
+  note(`GitHub deployments of environment ${environment}`, deactivated > 0 ? `${deactivated} marked inactive` : 'already inactive (or none)', deactivated > 0)
+
+  const facts = commentFacts(settings)
+  const body = renderComment(facts, {
+    state: 'removed',
+    removed: removals.filter(r => r.removed).map(r => `${r.what} (${r.outcome})`),
+    alreadyGone: removals.filter(r => !r.removed).map(r => r.what)
+  })
+  const updated = await github.updateComment(identity.pullRequest, facts.marker, body)
+  core.info(updated ? 'Pull-request comment updated.' : 'No preview comment on the pull request to update.')
+  return removals
+}

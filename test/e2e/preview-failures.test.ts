@@ -1,0 +1,130 @@
+/**
+ * Previews that must not happen, or must touch only what is theirs: forks and Dependabot, unknown
+ * APIs, gateways that are not the pull request's preview, a token without GitHub permissions, and a
+ * shared namespace whose other objects teardown must leave alone.
+ */
+import { describe, expect, test } from '@jest/globals'
+import { findLeaks } from '../runner.js'
+import { createPreviewWorld, type PreviewWorld } from './preview-world.js'
+
+async function nothingCreated(w: PreviewWorld, pr: number): Promise<void> {
+  expect((await w.gateway(pr)).exists).toBe(false)
+  expect(await w.namespaceExists(w.namespaceOf(pr))).toBe(false)
+  expect(await w.emulator.issueComments(w.owner, w.repo, pr)).toEqual([])
+  expect(await w.emulator.deployments(w.owner, w.repo)).toEqual([])
+}
+
+describe('preview refusals', () => {
+  test('a fork pull request fails with the explanation before any sign-in; skip-on-fork skips it', async () => {
+    const w = await createPreviewWorld('fork', { pulls: [{ number: 21, headRepo: 'stranger/app-fork' }] })
+    const event = await w.pullRequestEvent(21, { headRepo: 'stranger/app-fork' })
+    // As on GitHub: no ID-token request variables for a fork's pull_request run.
+    const env = { ACTIONS_ID_TOKEN_REQUEST_URL: undefined, ACTIONS_ID_TOKEN_REQUEST_TOKEN: undefined }
+    const failed = await w.run({ command: 'preview', pr: 21, event, env, inputs: { 'gateway-apis': 'echo-api' } })
+    expect(failed.code).toBe(1)
+    expect(failed.stdout).toMatch(/::error::Pull request #21 comes from the fork 'stranger\/app-fork'.*no OIDC ID token/)
+    expect(failed.stdout).toContain('skip-on-fork: true')
+    expect(failed.stdout).toContain('Do not switch the workflow to `pull_request_target` with a checkout')
+    expect(await w.emulator.calls({ subscriptionId: w.subscriptionId })).toEqual([])
+    await nothingCreated(w, 21)
+
+    const skipped = await w.run({ command: 'preview', pr: 21, event, env, inputs: { 'gateway-apis': 'echo-api', 'skip-on-fork': 'true' } })
+    expect(skipped.code).toBe(0)
+    expect(skipped.outputs.skipped).toBe('true')
+    expect(skipped.stdout).toMatch(/::notice::Pull request #21 comes from the fork/)
+    expect(skipped.summary).toContain('skipped')
+    const teardown = await w.run({ command: 'teardown', pr: 21, event, env, inputs: { 'skip-on-fork': 'true' } })
+    expect(teardown.code).toBe(0)
+    expect(teardown.outputs.skipped).toBe('true')
+    await nothingCreated(w, 21)
+    expect(findLeaks(skipped, [...w.secrets])).toEqual([])
+  })
+
+  test('a Dependabot pull request is explained the same way', async () => {
+    const w = await createPreviewWorld('bot', { pulls: [{ number: 22, author: 'dependabot[bot]' }] })
+    const event = await w.pullRequestEvent(22, { author: 'dependabot[bot]' })
+    const run = await w.run({ command: 'preview', pr: 22, event, env: { ACTIONS_ID_TOKEN_REQUEST_URL: undefined, ACTIONS_ID_TOKEN_REQUEST_TOKEN: undefined } })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/::error::Pull request #22 was opened by Dependabot/)
+    await nothingCreated(w, 22)
+  })
+
+  test('an unknown API id fails before anything is created, naming it', async () => {
+    const w = await createPreviewWorld('noapi', { pulls: [{ number: 23 }] })
+    const run = await w.run({ command: 'preview', pr: 23, inputs: { 'gateway-apis': 'echo-api, Echo API, missing-api' } })
+    expect(run.code).toBe(1)
+    // A display name is not an id (input check); an id the service lacks is found through ARM.
+    expect(run.stdout).toContain("'Echo API' is not an API id")
+    const second = await w.run({ command: 'preview', pr: 23, inputs: { 'gateway-apis': 'echo-api, missing-api' } })
+    expect(second.code).toBe(1)
+    expect(second.stdout).toMatch(/::error::API Management service '[^']+' has no API with the id 'missing-api'.*Nothing was created/)
+    await nothingCreated(w, 23)
+  })
+
+  test("a gateway that is not this pull request's preview is neither taken over nor deleted", async () => {
+    const w = await createPreviewWorld('owned', { pulls: [{ number: 24 }], gateways: ['pr-24'] })
+    const before = await w.gateway(24)
+    const run = await w.run({ command: 'preview', pr: 24, inputs: { 'gateway-apis': 'echo-api' } })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/::error::Gateway 'pr-24' already exists .* is not the preview of .*#24/)
+    const down = await w.run({ command: 'teardown', pr: 24 })
+    expect(down.code).toBe(1)
+    expect(down.stdout).toMatch(/::error::Gateway 'pr-24' .* is not the preview of .*teardown does not delete it\. Nothing was removed\./)
+    const after = await w.gateway(24)
+    expect(after.exists).toBe(true)
+    expect(after.description).toEqual(before.description)
+    expect(after.apis).toEqual([])
+    expect(await w.namespaceExists(w.namespaceOf(24))).toBe(false)
+  })
+
+  test('a GitHub token without write permissions fails before anything is created, naming the permission', async () => {
+    const w = await createPreviewWorld('ghperm', { pulls: [{ number: 25 }] })
+    const readOnly = await w.emulator.addRepo({ owner: w.owner, repo: w.repo, permissions: { issues: 'read', pull_requests: 'read', deployments: 'read' } })
+    w.secrets.add(readOnly.token)
+    const run = await w.run({ command: 'preview', pr: 25, inputs: { 'gateway-apis': 'echo-api', 'github-token': readOnly.token } })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/::error::Commenting on pull request #25 failed: GitHub answered 403: Resource not accessible by integration/)
+    expect(run.stdout).toContain('pull-requests: write')
+    await nothingCreated(w, 25)
+    expect(findLeaks(run, [...w.secrets])).toEqual([])
+  })
+})
+
+describe('preview in a shared namespace', () => {
+  test("teardown removes only the objects carrying the preview's labels", async () => {
+    const w = await createPreviewWorld('shared', { pulls: [{ number: 26 }] })
+    const shared = w.namespaceOf(0).replace(/-pr-0$/, '-shared')
+    await w.cluster.createNamespace(shared, { deployer: false })
+    // Someone else's objects, including ones named like the gateway's and one with only some labels.
+    await w.core.createNamespacedConfigMap({ namespace: shared, body: { metadata: { name: 'team-config', labels: { 'app.kubernetes.io/managed-by': 'apim-gateway-action' } }, data: { a: 'b' } } })
+    await w.core.createNamespacedSecret({ namespace: shared, body: { metadata: { name: 'team-secret', labels: { 'apim-gateway-action/pull-request': '26' } }, stringData: { k: 'v' } } })
+    await w.core.createNamespacedService({ namespace: shared, body: { metadata: { name: 'team-svc' }, spec: { ports: [{ port: 80 }] } } })
+
+    const inputs = { namespace: shared, name: 'pr-26', 'gateway-apis': 'echo-api' }
+    const up = await w.run({ command: 'preview', pr: 26, inputs })
+    expect(up.code).toBe(0)
+    await deployedTokenIn(w, shared)
+    // The namespace is not the preview's: it stays unlabelled.
+    expect((await w.core.readNamespace({ name: shared })).metadata?.labels?.['apim-gateway-action/pull-request']).toBeUndefined()
+
+    const down = await w.run({ command: 'teardown', pr: 26, inputs })
+    expect(down.code).toBe(0)
+    expect(down.log).toContain('deleted Deployment/pr-26, Service/pr-26-loadbalancer, ConfigMap/pr-26-env, Secret/pr-26-token')
+    expect(await w.namespaceExists(shared)).toBe(true)
+    const left = {
+      configMaps: (await w.core.listNamespacedConfigMap({ namespace: shared })).items.map(i => i.metadata!.name).filter(n => n !== 'kube-root-ca.crt'),
+      secrets: (await w.core.listNamespacedSecret({ namespace: shared })).items.map(i => i.metadata!.name),
+      services: (await w.core.listNamespacedService({ namespace: shared })).items.map(i => i.metadata!.name),
+      deployments: (await w.apps.listNamespacedDeployment({ namespace: shared })).items.map(i => i.metadata!.name)
+    }
+    expect(left).toEqual({ configMaps: ['team-config'], secrets: ['team-secret'], services: ['team-svc'], deployments: [] })
+    expect((await w.gateway(26)).exists).toBe(false)
+    expect(findLeaks(down, [...w.secrets])).toEqual([])
+    await w.core.deleteNamespace({ name: shared })
+  })
+})
+
+async function deployedTokenIn(w: PreviewWorld, namespace: string): Promise<void> {
+  const secret = await w.core.readNamespacedSecret({ name: 'pr-26-token', namespace })
+  w.secrets.add(Buffer.from(secret.data!['config.service.auth.key'], 'base64').toString())
+}
