@@ -36,12 +36,15 @@ beforeEach(() => {
   real.summary.emptyBuffer()
 })
 
+const ROTATION_ONLY = ['rotated', 'previous-key-type', 'revoked']
+const PREVIEW_ONLY = ['gateway-url', 'skipped', 'pruned']
+
 describe('writeReport', () => {
   it('sets every deploy output action.yml declares, with the facts (rotation outputs only for rotate)', async () => {
     await writeReport(report)
     const outputs = Object.fromEntries(core.setOutput.mock.calls.map(([name, value]) => [name, value]))
-    const rotationOnly = ['rotated', 'previous-key-type', 'revoked']
-    expect(Object.keys(outputs).sort()).toEqual(Object.keys(actionYml.outputs).filter(o => !rotationOnly.includes(o)).sort())
+    const notDeploy = [...ROTATION_ONLY, ...PREVIEW_ONLY]
+    expect(Object.keys(outputs).sort()).toEqual(Object.keys(actionYml.outputs).filter(o => !notDeploy.includes(o)).sort())
     expect(outputs).toEqual({
       namespace: 'apim-prod',
       deployment: 'edge-gw',
@@ -57,11 +60,28 @@ describe('writeReport', () => {
   it('adds the rotation outputs and summary rows for command: rotate', async () => {
     await writeReport({ ...report, rotation: { rotated: true, previousKeyType: 'primary', revoked: false } })
     const outputs = Object.fromEntries(core.setOutput.mock.calls.map(([name, value]) => [name, value]))
-    expect(Object.keys(outputs).sort()).toEqual(Object.keys(actionYml.outputs).sort())
+    expect(Object.keys(outputs).sort()).toEqual(Object.keys(actionYml.outputs).filter(o => !PREVIEW_ONLY.includes(o)).sort())
     expect(outputs).toMatchObject({ rotated: 'true', 'previous-key-type': 'primary', revoked: 'false' })
     const html = readFileSync(summaryFile, 'utf8')
     expect(html).toMatch(/<h2>API Management gateway token rotated<\/h2>/)
     expect(html).toContain('<td>Previous key regenerated</td><td>false</td>')
+  })
+
+  it('adds gateway-url and skipped=false, and the preview rows, for command: preview', async () => {
+    await writeReport({ ...report, preview: { pullRequest: 7, gatewayName: 'pr-7', apis: ['echo-api', 'orders-api'], gatewayUrl: 'http://203.0.113.9' } })
+    const outputs = Object.fromEntries(core.setOutput.mock.calls.map(([name, value]) => [name, value]))
+    expect(outputs).toMatchObject({ 'gateway-url': 'http://203.0.113.9', skipped: 'false' })
+    expect(outputs.pruned).toBeUndefined()
+    const html = readFileSync(summaryFile, 'utf8')
+    expect(html).toMatch(/<h2>API Management gateway preview of pull request #7 deployed<\/h2>/)
+    expect(html).toContain('<td>APIs</td><td>echo-api, orders-api</td>')
+  })
+
+  it('outputs an empty gateway-url when the Service got no address', async () => {
+    await writeReport({ ...report, preview: { pullRequest: 7, gatewayName: 'pr-7', apis: [] } })
+    const outputs = Object.fromEntries(core.setOutput.mock.calls.map(([name, value]) => [name, value]))
+    expect(outputs['gateway-url']).toBe('')
+    expect(readFileSync(summaryFile, 'utf8')).toContain('<td>Gateway URL</td><td>no load-balancer address yet</td>')
   })
 
   it('writes a job summary table with the facts', async () => {

@@ -31,6 +31,6 @@ describe('settings for command: rotate', () => {
 
   it('refuses rotate-before over 30 days and an unknown command', () => {
     expect(problems({ command: 'rotate', 'rotate-before': '31d' }).some(p => p.startsWith("input 'rotate-before'"))).toBe(true)
-    expect(problems({ command: 'teardown' }).some(p => p.startsWith("input 'command'"))).toBe(true)
+    expect(problems({ command: 'destroy' }).some(p => p.startsWith("input 'command'"))).toBe(true)
   })
 })

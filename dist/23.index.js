@@ -28,8 +28,13 @@ async function inspectNamespace(kube, name, preview) {
         return labels[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.repository] === (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repositoryLabel */ .v7)(preview.repository) && labels[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest] === String(preview.pullRequest) ? 'owned' : 'shared';
     }
     catch (error) {
-        if ((0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code === 404)
+        const code = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code;
+        if (code === 404)
             return 'missing';
+        // An identity that may not read namespaces did not create this one: previews in a shared
+        // namespace need only a Role there.
+        if (code === 403)
+            return 'shared';
         throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Reading namespace '${name}'`, error, kube.server);
     }
 }
@@ -106,19 +111,24 @@ async function deleteLabelled(kube, namespace, name, preview) {
     }
     return deleted;
 }
-/** Every preview Deployment of the repository, in every namespace (for prune). */
-async function listPreviews(kube, repository) {
+/**
+ * Every preview Deployment of the repository (for prune): in `namespace` when one is given (previews
+ * sharing a namespace), else in every namespace.
+ */
+async function listPreviews(kube, repository, namespace) {
     const apps = kube.config.makeApiClient(_kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .AppsV1Api */ .eY6);
+    const labelSelector = (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .previewSelector */ .kO)(repository);
+    const where = namespace ? `namespace '${namespace}'` : 'all namespaces';
     let list;
     try {
-        list = await apps.listDeploymentForAllNamespaces({ labelSelector: (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .previewSelector */ .kO)(repository) });
+        list = namespace ? await apps.listNamespacedDeployment({ namespace, labelSelector }) : await apps.listDeploymentForAllNamespaces({ labelSelector });
     }
     catch (error) {
         const status = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error);
         if (status.code === 403) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`Listing preview Deployments in all namespaces was refused: ${status.message}\nFix: prune finds previews in every namespace; grant the identity the ClusterRole in examples/kubernetes-preview-clusterrole.yaml.`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`Listing preview Deployments in ${where} was refused: ${status.message}\nFix: grant the identity the ClusterRole in examples/kubernetes-preview-clusterrole.yaml${namespace ? ", or 'list' on deployments in that namespace" : ", or set 'namespace' when every preview shares one namespace"}.`);
         }
-        throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)('Listing preview Deployments in all namespaces', error, kube.server);
+        throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Listing preview Deployments in ${where}`, error, kube.server);
     }
     return list.items
         .map(d => ({
@@ -192,100 +202,32 @@ function renderComment(facts, state) {
 
 /***/ }),
 
-/***/ 6923:
+/***/ 4115:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
-
-// EXPORTS
-__webpack_require__.d(__webpack_exports__, {
-  $V: () => (/* binding */ commentFacts),
-  CS: () => (/* binding */ connectAzure),
-  UY: () => (/* binding */ connectGitHub),
-  cu: () => (/* binding */ identityOf),
-  af: () => (/* binding */ previewSettings),
-  m6: () => (/* binding */ skipUntrusted)
-});
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 15 modules
-var core = __webpack_require__(4116);
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __webpack_require__(3916);
-// EXTERNAL MODULE: ./src/report.ts
-var report = __webpack_require__(665);
-// EXTERNAL MODULE: ./src/steps.ts + 2 modules
-var steps = __webpack_require__(1760);
-;// CONCATENATED MODULE: ./src/preview/fork-guard.ts
-const DEPENDABOT = 'dependabot[bot]';
-/**
- * Why this run cannot sign in to Azure because of where its pull request comes from, or undefined.
- * GitHub gives no ID token (and only a read-only GITHUB_TOKEN) to `pull_request` runs of pull
- * requests from forks and from Dependabot; the sign-in would fail later with an opaque message.
- */
-function untrustedPullRequest(context) {
-    const pr = context.pullRequest;
-    if (!pr)
-        return undefined;
-    const withheld = context.eventName === 'pull_request' || !context.idTokenAvailable;
-    if (!withheld)
-        return undefined;
-    if (pr.author === DEPENDABOT || context.actor === DEPENDABOT) {
-        return `Pull request #${pr.number} was opened by Dependabot`;
-    }
-    if (pr.headRepository === null)
-        return `Pull request #${pr.number} comes from a fork that has since been deleted`;
-    if (pr.headRepository.toLowerCase() !== context.repository.toLowerCase()) {
-        return `Pull request #${pr.number} comes from the fork '${pr.headRepository}'`;
-    }
-    return undefined;
-}
-/** The explanation shown when a preview is refused or skipped for such a pull request. */
-function untrustedPullRequestMessage(reason, skipping) {
-    return [
-        `${reason}: GitHub gives workflow runs of such pull requests no OIDC ID token (and a read-only GITHUB_TOKEN), so the action cannot sign in to Azure to ${skipping ? 'create a preview; skipping it (skip-on-fork: true).' : 'create or remove a preview.'}`,
-        ...(skipping
-            ? []
-            : [
-                'Fix: set `skip-on-fork: true` on this step to skip such pull requests quietly, or have a maintainer push the branch to this repository and open the pull request from there.',
-                'Do not switch the workflow to `pull_request_target` with a checkout of the pull request\'s code: that code would run with your Azure and repository credentials.'
-            ])
-    ].join('\n');
-}
-
-// EXTERNAL MODULE: ./src/preview/naming.ts
-var naming = __webpack_require__(8826);
-;// CONCATENATED MODULE: ./src/preview/shared.ts
-/** What preview, teardown and prune share: the Azure and GitHub clients and the fork guard. */
-
-
-
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   $V: () => (/* binding */ commentFacts),
+/* harmony export */   CS: () => (/* binding */ connectAzure),
+/* harmony export */   UY: () => (/* binding */ connectGitHub),
+/* harmony export */   af: () => (/* binding */ previewSettings),
+/* harmony export */   cu: () => (/* binding */ identityOf)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3916);
+/* harmony import */ var _steps_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1760);
+/* harmony import */ var _naming_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(8826);
 
 
 
 function previewSettings(settings) {
     if (!settings.preview || settings.token.source !== 'arm')
-        throw new errors/* ActionError */.lZ(`'command: ${settings.command}' needs the Azure sign-in inputs.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ActionError */ .lZ(`'command: ${settings.command}' needs the Azure sign-in inputs.`);
     return { ...settings.preview, token: settings.token };
 }
 function identityOf(settings) {
     return { repository: settings.preview.repository, pullRequest: settings.preview.pullRequest };
 }
-/**
- * True when the step must be skipped (`skip-on-fork: true`) for a pull request from a fork or
- * Dependabot; without skip-on-fork such a run fails here, before any sign-in is attempted.
- */
-async function skipUntrusted(settings) {
-    const reason = untrustedPullRequest(settings.preview.context);
-    if (!reason)
-        return false;
-    const message = untrustedPullRequestMessage(reason, settings.preview.skipOnFork);
-    if (!settings.preview.skipOnFork)
-        throw new errors/* ActionError */.lZ(message);
-    core/* notice */.lm(message);
-    await (0,report/* writeSkipped */.y8)(message);
-    return true;
-}
 async function connectAzure(token) {
-    const [credential, { previewGatewayApi }] = await Promise.all([(0,steps/* signInToAzure */.hQ)(token), Promise.all(/* import() */[__webpack_require__.e(738), __webpack_require__.e(893), __webpack_require__.e(280)]).then(__webpack_require__.bind(__webpack_require__, 2280))]);
+    const [credential, { previewGatewayApi }] = await Promise.all([(0,_steps_js__WEBPACK_IMPORTED_MODULE_1__/* .signInToAzure */ .hQ)(token), Promise.all(/* import() */[__webpack_require__.e(738), __webpack_require__.e(893), __webpack_require__.e(280)]).then(__webpack_require__.bind(__webpack_require__, 2280))]);
     return { credential, preview: apim => previewGatewayApi(credential, token, apim) };
 }
 async function connectGitHub(preview) {
@@ -295,7 +237,7 @@ async function connectGitHub(preview) {
 }
 function commentFacts(settings) {
     return {
-        marker: (0,naming/* commentMarker */.Ql)(settings.apim.serviceName, settings.apim.gatewayName),
+        marker: (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .commentMarker */ .Ql)(settings.apim.serviceName, settings.apim.gatewayName),
         gatewayName: settings.apim.gatewayName,
         serviceName: settings.apim.serviceName,
         namespace: settings.kube.namespace,
@@ -321,7 +263,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var _kube_client_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(1934);
 /* harmony import */ var _kube_remove_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(9569);
 /* harmony import */ var _preview_naming_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(8826);
-/* harmony import */ var _preview_shared_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(6923);
+/* harmony import */ var _preview_shared_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(4115);
 /* harmony import */ var _report_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(665);
 /* harmony import */ var _teardown_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(2747);
 /**
@@ -340,7 +282,7 @@ __webpack_require__.r(__webpack_exports__);
 async function prune(settings) {
     const p = (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .previewSettings */ .af)(settings);
     const kube = (0,_kube_client_js__WEBPACK_IMPORTED_MODULE_3__/* .connect */ .N)(settings.kube);
-    const [found, github] = await Promise.all([(0,_kube_remove_js__WEBPACK_IMPORTED_MODULE_4__/* .listPreviews */ .AT)(kube, p.repository), (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .connectGitHub */ .UY)(p)]);
+    const [found, github] = await Promise.all([(0,_kube_remove_js__WEBPACK_IMPORTED_MODULE_4__/* .listPreviews */ .AT)(kube, p.repository, settings.kube.namespace || undefined), (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .connectGitHub */ .UY)(p)]);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Found ${found.length} preview(s) of ${p.repository}.`);
     const rows = [];
     const doomed = [];
@@ -418,7 +360,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var _kube_remove_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(9569);
 /* harmony import */ var _preview_comment_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(2309);
 /* harmony import */ var _preview_naming_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(8826);
-/* harmony import */ var _preview_shared_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(6923);
+/* harmony import */ var _preview_shared_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(4115);
 /* harmony import */ var _report_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(665);
 /**
  * `command: teardown`: removes what `preview` created for a pull request — the namespace it created
@@ -437,15 +379,13 @@ __webpack_require__.r(__webpack_exports__);
 
 
 async function teardown(settings) {
-    if (await (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .skipUntrusted */ .m6)(settings))
-        return;
     const p = (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .previewSettings */ .af)(settings);
     const kube = (0,_kube_client_js__WEBPACK_IMPORTED_MODULE_3__/* .connect */ .N)(settings.kube);
     const [azure, github] = await Promise.all([(0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .connectAzure */ .CS)(p.token), (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .connectGitHub */ .UY)(p)]);
     const removals = await removePreview(kube, azure.preview(settings.apim), github, settings);
     const nothing = removals.every(r => !r.removed);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(nothing ? 'Nothing to do: the preview was already gone.' : 'Preview removed.');
-    await (0,_report_js__WEBPACK_IMPORTED_MODULE_7__/* .writeRemovalReport */ .ke)(`API Management gateway preview of pull request #${p.pullRequest} ${nothing ? 'was already gone' : 'removed'}`, removals);
+    await (0,_report_js__WEBPACK_IMPORTED_MODULE_7__/* .writeRemovalReport */ .ke)(`API Management gateway preview of pull request #${p.pullRequest} ${nothing ? 'was already gone' : 'removed'}`, removals, { skipped: 'false' });
 }
 /** Removes one preview; also used by prune. */
 async function removePreview(kube, gateways, github, settings) {

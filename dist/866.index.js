@@ -58,8 +58,8 @@ var manifests = __webpack_require__(4483);
 var preview_comment = __webpack_require__(2309);
 // EXTERNAL MODULE: ./src/preview/naming.ts
 var naming = __webpack_require__(8826);
-// EXTERNAL MODULE: ./src/preview/shared.ts + 1 modules
-var shared = __webpack_require__(6923);
+// EXTERNAL MODULE: ./src/preview/shared.ts
+var shared = __webpack_require__(4115);
 // EXTERNAL MODULE: ./src/report.ts
 var report = __webpack_require__(665);
 // EXTERNAL MODULE: ./src/steps.ts + 2 modules
@@ -83,8 +83,6 @@ var steps = __webpack_require__(1760);
 
 
 async function preview(settings) {
-    if (await (0,shared/* skipUntrusted */.m6)(settings))
-        return;
     const p = (0,shared/* previewSettings */.af)(settings);
     const identity = (0,shared/* identityOf */.cu)(settings);
     const { apim } = settings;
@@ -216,100 +214,32 @@ function renderComment(facts, state) {
 
 /***/ }),
 
-/***/ 6923:
+/***/ 4115:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
-
-// EXPORTS
-__webpack_require__.d(__webpack_exports__, {
-  $V: () => (/* binding */ commentFacts),
-  CS: () => (/* binding */ connectAzure),
-  UY: () => (/* binding */ connectGitHub),
-  cu: () => (/* binding */ identityOf),
-  af: () => (/* binding */ previewSettings),
-  m6: () => (/* binding */ skipUntrusted)
-});
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 15 modules
-var core = __webpack_require__(4116);
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __webpack_require__(3916);
-// EXTERNAL MODULE: ./src/report.ts
-var report = __webpack_require__(665);
-// EXTERNAL MODULE: ./src/steps.ts + 2 modules
-var steps = __webpack_require__(1760);
-;// CONCATENATED MODULE: ./src/preview/fork-guard.ts
-const DEPENDABOT = 'dependabot[bot]';
-/**
- * Why this run cannot sign in to Azure because of where its pull request comes from, or undefined.
- * GitHub gives no ID token (and only a read-only GITHUB_TOKEN) to `pull_request` runs of pull
- * requests from forks and from Dependabot; the sign-in would fail later with an opaque message.
- */
-function untrustedPullRequest(context) {
-    const pr = context.pullRequest;
-    if (!pr)
-        return undefined;
-    const withheld = context.eventName === 'pull_request' || !context.idTokenAvailable;
-    if (!withheld)
-        return undefined;
-    if (pr.author === DEPENDABOT || context.actor === DEPENDABOT) {
-        return `Pull request #${pr.number} was opened by Dependabot`;
-    }
-    if (pr.headRepository === null)
-        return `Pull request #${pr.number} comes from a fork that has since been deleted`;
-    if (pr.headRepository.toLowerCase() !== context.repository.toLowerCase()) {
-        return `Pull request #${pr.number} comes from the fork '${pr.headRepository}'`;
-    }
-    return undefined;
-}
-/** The explanation shown when a preview is refused or skipped for such a pull request. */
-function untrustedPullRequestMessage(reason, skipping) {
-    return [
-        `${reason}: GitHub gives workflow runs of such pull requests no OIDC ID token (and a read-only GITHUB_TOKEN), so the action cannot sign in to Azure to ${skipping ? 'create a preview; skipping it (skip-on-fork: true).' : 'create or remove a preview.'}`,
-        ...(skipping
-            ? []
-            : [
-                'Fix: set `skip-on-fork: true` on this step to skip such pull requests quietly, or have a maintainer push the branch to this repository and open the pull request from there.',
-                'Do not switch the workflow to `pull_request_target` with a checkout of the pull request\'s code: that code would run with your Azure and repository credentials.'
-            ])
-    ].join('\n');
-}
-
-// EXTERNAL MODULE: ./src/preview/naming.ts
-var naming = __webpack_require__(8826);
-;// CONCATENATED MODULE: ./src/preview/shared.ts
-/** What preview, teardown and prune share: the Azure and GitHub clients and the fork guard. */
-
-
-
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   $V: () => (/* binding */ commentFacts),
+/* harmony export */   CS: () => (/* binding */ connectAzure),
+/* harmony export */   UY: () => (/* binding */ connectGitHub),
+/* harmony export */   af: () => (/* binding */ previewSettings),
+/* harmony export */   cu: () => (/* binding */ identityOf)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3916);
+/* harmony import */ var _steps_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1760);
+/* harmony import */ var _naming_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(8826);
 
 
 
 function previewSettings(settings) {
     if (!settings.preview || settings.token.source !== 'arm')
-        throw new errors/* ActionError */.lZ(`'command: ${settings.command}' needs the Azure sign-in inputs.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ActionError */ .lZ(`'command: ${settings.command}' needs the Azure sign-in inputs.`);
     return { ...settings.preview, token: settings.token };
 }
 function identityOf(settings) {
     return { repository: settings.preview.repository, pullRequest: settings.preview.pullRequest };
 }
-/**
- * True when the step must be skipped (`skip-on-fork: true`) for a pull request from a fork or
- * Dependabot; without skip-on-fork such a run fails here, before any sign-in is attempted.
- */
-async function skipUntrusted(settings) {
-    const reason = untrustedPullRequest(settings.preview.context);
-    if (!reason)
-        return false;
-    const message = untrustedPullRequestMessage(reason, settings.preview.skipOnFork);
-    if (!settings.preview.skipOnFork)
-        throw new errors/* ActionError */.lZ(message);
-    core/* notice */.lm(message);
-    await (0,report/* writeSkipped */.y8)(message);
-    return true;
-}
 async function connectAzure(token) {
-    const [credential, { previewGatewayApi }] = await Promise.all([(0,steps/* signInToAzure */.hQ)(token), Promise.all(/* import() */[__webpack_require__.e(738), __webpack_require__.e(893), __webpack_require__.e(280)]).then(__webpack_require__.bind(__webpack_require__, 2280))]);
+    const [credential, { previewGatewayApi }] = await Promise.all([(0,_steps_js__WEBPACK_IMPORTED_MODULE_1__/* .signInToAzure */ .hQ)(token), Promise.all(/* import() */[__webpack_require__.e(738), __webpack_require__.e(893), __webpack_require__.e(280)]).then(__webpack_require__.bind(__webpack_require__, 2280))]);
     return { credential, preview: apim => previewGatewayApi(credential, token, apim) };
 }
 async function connectGitHub(preview) {
@@ -319,7 +249,7 @@ async function connectGitHub(preview) {
 }
 function commentFacts(settings) {
     return {
-        marker: (0,naming/* commentMarker */.Ql)(settings.apim.serviceName, settings.apim.gatewayName),
+        marker: (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .commentMarker */ .Ql)(settings.apim.serviceName, settings.apim.gatewayName),
         gatewayName: settings.apim.gatewayName,
         serviceName: settings.apim.serviceName,
         namespace: settings.kube.namespace,

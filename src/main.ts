@@ -2,7 +2,9 @@ import * as core from '@actions/core'
 import { deploy } from './deploy.js'
 import { ActionError, describeError } from './errors.js'
 import { readRunContext } from './github/context.js'
+import { guardUntrustedPullRequest } from './preview/fork-guard.js'
 import { redactor } from './redact.js'
+import { writeSkipped } from './report.js'
 import { rotate } from './rotate.js'
 import { readSettings, type Command, type Settings } from './settings.js'
 
@@ -17,7 +19,13 @@ const COMMANDS: Record<Command, (settings: Settings) => Promise<void>> = {
 
 export async function run(): Promise<void> {
   try {
-    const settings = readSettings(name => core.getInput(name), new Date(), readRunContext())
+    const context = readRunContext()
+    const skipped = guardUntrustedPullRequest(core.getInput('command').trim(), core.getInput('skip-on-fork'), context)
+    if (skipped) {
+      core.notice(skipped)
+      return await writeSkipped(skipped)
+    }
+    const settings = readSettings(name => core.getInput(name), new Date(), context)
     await COMMANDS[settings.command](settings)
   } catch (error) {
     if (error instanceof ActionError) for (const line of error.details) core.info(redactor.redact(line))

@@ -13,13 +13,12 @@ import { connect } from './kube/client.js'
 import { FIELD_MANAGER, objectNames } from './kube/manifests.js'
 import { renderComment } from './preview/comment.js'
 import { environmentName, gatewayDescription, gatewayLocation, ownsGateway, PREVIEW_ANNOTATION, previewLabels, previewOf } from './preview/naming.js'
-import { commentFacts, connectAzure, connectGitHub, identityOf, previewSettings, skipUntrusted } from './preview/shared.js'
+import { commentFacts, connectAzure, connectGitHub, identityOf, previewSettings } from './preview/shared.js'
 import { writeReport } from './report.js'
 import type { Settings } from './settings.js'
 import { checkCluster, mint } from './steps.js'
 
 export async function preview(settings: Settings): Promise<void> {
-  if (await skipUntrusted(settings)) return
   const p = previewSettings(settings)
   const identity = identityOf(settings)
   const { apim } = settings

@@ -16,7 +16,7 @@ import { removePreview } from './teardown.js'
 export async function prune(settings: Settings): Promise<void> {
   const p = previewSettings(settings)
   const kube = connect(settings.kube)
-  const [found, github] = await Promise.all([listPreviews(kube, p.repository), connectGitHub(p)])
+  const [found, github] = await Promise.all([listPreviews(kube, p.repository, settings.kube.namespace || undefined), connectGitHub(p)])
   core.info(`Found ${found.length} preview(s) of ${p.repository}.`)
 
   const rows: { what: string; outcome: string }[] = []

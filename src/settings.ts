@@ -259,7 +259,7 @@ export function readSettings(input: InputReader, now: Date = new Date(), context
       const text = get('pull-request') || String(context?.pullRequest?.number ?? '')
       pullRequest = Number(text)
       if (!text) fail('pull-request', `is required for 'command: ${command}': run the step on a \`pull_request\` event, or set it (e.g. \`\${{ github.event.pull_request.number }}\`, or an input of a workflow_dispatch).`)
-      else if (!/^\d+$/.test(text) || pullRequest < 1) fail('pull-request', `must be a pull-request number, got '${text}'.`)
+      else if (!/^\d{1,9}$/.test(text) || pullRequest < 1) fail('pull-request', `must be a pull-request number, got '${text}'.`)
     }
     const apis = [...new Set(get('gateway-apis').split(/[,\n]/).map(a => a.trim()).filter(Boolean))]
     const badApis = apis.filter(a => !API_ID.test(a))

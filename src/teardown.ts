@@ -15,7 +15,7 @@ import { connect } from './kube/client.js'
 import { deleteLabelled, deleteNamespace, inspectNamespace } from './kube/remove.js'
 import { renderComment } from './preview/comment.js'
 import { environmentName, ownsGateway, previewOf } from './preview/naming.js'
-import { commentFacts, connectAzure, connectGitHub, identityOf, previewSettings, skipUntrusted } from './preview/shared.js'
+import { commentFacts, connectAzure, connectGitHub, identityOf, previewSettings } from './preview/shared.js'
 import { writeRemovalReport } from './report.js'
 import type { Settings } from './settings.js'
 
@@ -27,14 +27,13 @@ export interface Removal {
 }
 
 export async function teardown(settings: Settings): Promise<void> {
-  if (await skipUntrusted(settings)) return
   const p = previewSettings(settings)
   const kube = connect(settings.kube)
   const [azure, github] = await Promise.all([connectAzure(p.token), connectGitHub(p)])
   const removals = await removePreview(kube, azure.preview(settings.apim), github, settings)
   const nothing = removals.every(r => !r.removed)
   core.info(nothing ? 'Nothing to do: the preview was already gone.' : 'Preview removed.')
-  await writeRemovalReport(`API Management gateway preview of pull request #${p.pullRequest} ${nothing ? 'was already gone' : 'removed'}`, removals)
+  await writeRemovalReport(`API Management gateway preview of pull request #${p.pullRequest} ${nothing ? 'was already gone' : 'removed'}`, removals, { skipped: 'false' })
 }
 
 /** Removes one preview; also used by prune. */

@@ -17,7 +17,11 @@ export async function inspectNamespace(kube: Kube, name: string, preview: Previe
     const labels = namespace.metadata?.labels ?? {}
     return labels[PREVIEW_LABEL.repository] === repositoryLabel(preview.repository) && labels[PREVIEW_LABEL.pullRequest] === String(preview.pullRequest) ? 'owned' : 'shared'
   } catch (error) {
-    if (kubeStatus(error).code === 404) return 'missing'
+    const code = kubeStatus(error).code
+    if (code === 404) return 'missing'
+    // An identity that may not read namespaces did not create this one: previews in a shared
+    // namespace need only a Role there.
+    if (code === 403) return 'shared'
     throw kubeError(`Reading namespace '${name}'`, error, kube.server)
   }
 }
@@ -102,18 +106,25 @@ export interface FoundPreview {
   gatewayResource?: string
 }
 
-/** Every preview Deployment of the repository, in every namespace (for prune). */
-export async function listPreviews(kube: Kube, repository: string): Promise<FoundPreview[]> {
+/**
+ * Every preview Deployment of the repository (for prune): in `namespace` when one is given (previews
+ * sharing a namespace), else in every namespace.
+ */
+export async function listPreviews(kube: Kube, repository: string, namespace?: string): Promise<FoundPreview[]> {
   const apps = kube.config.makeApiClient(k8s.AppsV1Api)
+  const labelSelector = previewSelector(repository)
+  const where = namespace ? `namespace '${namespace}'` : 'all namespaces'
   let list: k8s.V1DeploymentList
   try {
-    list = await apps.listDeploymentForAllNamespaces({ labelSelector: previewSelector(repository) })
+    list = namespace ? await apps.listNamespacedDeployment({ namespace, labelSelector }) : await apps.listDeploymentForAllNamespaces({ labelSelector })
   } catch (error) {
     const status = kubeStatus(error)
     if (status.code === 403) {
-      throw new ActionError(`Listing preview Deployments in all namespaces was refused: ${status.message}\nFix: prune finds previews in every namespace; grant the identity the ClusterRole in examples/kubernetes-preview-clusterrole.yaml.`)
+      throw new ActionError(
+        `Listing preview Deployments in ${where} was refused: ${status.message}\nFix: grant the identity the ClusterRole in examples/kubernetes-preview-clusterrole.yaml${namespace ? ", or 'list' on deployments in that namespace" : ", or set 'namespace' when every preview shares one namespace"}.`
+      )
     }
-    throw kubeError('Listing preview Deployments in all namespaces', error, kube.server)
+    throw kubeError(`Listing preview Deployments in ${where}`, error, kube.server)
   }
   return list.items
     .map(d => ({

@@ -1,4 +1,5 @@
 import type { RunContext } from '../github/context.js'
+import { ActionError } from '../errors.js'
 
 const DEPENDABOT = 'dependabot[bot]'
 
@@ -33,4 +34,19 @@ export function untrustedPullRequestMessage(reason: string, skipping: boolean): 
           'Do not switch the workflow to `pull_request_target` with a checkout of the pull request\'s code: that code would run with your Azure and repository credentials.'
         ])
   ].join('\n')
+}
+
+/**
+ * Checked before the inputs are validated: on a fork's run the sign-in inputs may be empty too
+ * (no secrets, no variables), and their errors would hide the real cause. Returns the notice to
+ * give when the step is skipped; throws the explanation otherwise.
+ */
+export function guardUntrustedPullRequest(command: string, skipOnFork: string, context: RunContext): string | undefined {
+  if (command !== 'preview' && command !== 'teardown') return undefined
+  const reason = untrustedPullRequest(context)
+  if (!reason) return undefined
+  const skipping = /^(true|yes|on)$/i.test(skipOnFork.trim())
+  const message = untrustedPullRequestMessage(reason, skipping)
+  if (!skipping) throw new ActionError(message)
+  return message
 }

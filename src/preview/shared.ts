@@ -1,14 +1,11 @@
-/** What preview, teardown and prune share: the Azure and GitHub clients and the fork guard. */
-import * as core from '@actions/core'
+/** What preview, teardown and prune share: the Azure and GitHub clients, the comment's facts. */
 import type { PreviewGatewayApi } from '../azure/preview-gateway.js'
 import type { TokenCredential } from '@azure/identity'
 import { ActionError } from '../errors.js'
 import type { PreviewGitHub } from '../github/api.js'
-import { writeSkipped } from '../report.js'
 import type { ArmTokenSettings, PreviewSettings, Settings } from '../settings.js'
 import { signInToAzure } from '../steps.js'
 import type { CommentFacts } from './comment.js'
-import { untrustedPullRequest, untrustedPullRequestMessage } from './fork-guard.js'
 import { commentMarker, type PreviewIdentity } from './naming.js'
 
 export function previewSettings(settings: Settings): PreviewSettings & { token: ArmTokenSettings } {
@@ -18,20 +15,6 @@ export function previewSettings(settings: Settings): PreviewSettings & { token: 
 
 export function identityOf(settings: Settings): PreviewIdentity {
   return { repository: settings.preview!.repository, pullRequest: settings.preview!.pullRequest }
-}
-
-/**
- * True when the step must be skipped (`skip-on-fork: true`) for a pull request from a fork or
- * Dependabot; without skip-on-fork such a run fails here, before any sign-in is attempted.
- */
-export async function skipUntrusted(settings: Settings): Promise<boolean> {
-  const reason = untrustedPullRequest(settings.preview!.context)
-  if (!reason) return false
-  const message = untrustedPullRequestMessage(reason, settings.preview!.skipOnFork)
-  if (!settings.preview!.skipOnFork) throw new ActionError(message)
-  core.notice(message)
-  await writeSkipped(message)
-  return true
 }
 
 export async function connectAzure(token: ArmTokenSettings): Promise<{ credential: TokenCredential; preview: (apim: Settings['apim']) => PreviewGatewayApi }> {

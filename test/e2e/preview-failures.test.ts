@@ -20,10 +20,12 @@ describe('preview refusals', () => {
     const event = await w.pullRequestEvent(21, { headRepo: 'stranger/app-fork' })
     // As on GitHub: no ID-token request variables for a fork's pull_request run.
     const env = { ACTIONS_ID_TOKEN_REQUEST_URL: undefined, ACTIONS_ID_TOKEN_REQUEST_TOKEN: undefined }
-    const failed = await w.run({ command: 'preview', pr: 21, event, env, inputs: { 'gateway-apis': 'echo-api' } })
+    // Variables and secrets are withheld from such runs too: empty sign-in inputs must not hide the cause.
+    const failed = await w.run({ command: 'preview', pr: 21, event, env, inputs: { 'gateway-apis': 'echo-api', 'client-id': '', 'tenant-id': '' } })
     expect(failed.code).toBe(1)
     expect(failed.stdout).toMatch(/::error::Pull request #21 comes from the fork 'stranger\/app-fork'.*no OIDC ID token/)
     expect(failed.stdout).toContain('skip-on-fork: true')
+    expect(failed.stdout).not.toContain("input 'client-id'")
     expect(failed.stdout).toContain('Do not switch the workflow to `pull_request_target` with a checkout')
     expect(await w.emulator.calls({ subscriptionId: w.subscriptionId })).toEqual([])
     await nothingCreated(w, 21)
@@ -87,6 +89,45 @@ describe('preview refusals', () => {
     expect(run.stdout).toContain('pull-requests: write')
     await nothingCreated(w, 25)
     expect(findLeaks(run, [...w.secrets])).toEqual([])
+  })
+})
+
+describe('a preview that failed half-way', () => {
+  test('is reported failed on the pull request, and teardown removes what exists and names what was never there', async () => {
+    const w = await createPreviewWorld('half', { pulls: [{ number: 27 }] })
+    // The gateway resource and its APIs are created; minting its token is then refused.
+    await w.emulator.injectFault({
+      listener: 'arm',
+      method: 'POST',
+      pathIncludes: `${w.subscriptionId}/resourceGroups/${w.resourceGroup}/providers/Microsoft.ApiManagement/service/${w.serviceName}/gateways/pr-27/generateToken`,
+      status: 403,
+      body: { error: { code: 'AuthorizationFailed', message: 'The client does not have authorization to perform action generateToken.' } },
+      times: 5
+    })
+    const up = await w.run({ command: 'preview', pr: 27, inputs: { 'gateway-apis': 'echo-api' } })
+    expect(up.code).toBe(1)
+    expect(up.stdout).toMatch(/::error::generateToken on gateway 'pr-27' .* failed\. API Management answered 403 AuthorizationFailed/)
+    expect((await w.gateway(27)).exists).toBe(true)
+    const comments = await w.emulator.issueComments(w.owner, w.repo, 27)
+    expect(comments).toHaveLength(1)
+    expect(comments[0].body).toContain('failed')
+    expect(comments[0].body).toContain('AuthorizationFailed')
+    const [deployment] = await w.emulator.deployments(w.owner, w.repo)
+    expect(deployment.statuses.map(s => s.state)).toEqual(['failure', 'in_progress'])
+    // The namespace was created (labelled) before the token was refused; the objects never were.
+    expect(await w.namespaceExists(w.namespaceOf(27))).toBe(true)
+    expect((await w.apps.listNamespacedDeployment({ namespace: w.namespaceOf(27) })).items).toEqual([])
+
+    const down = await w.run({ command: 'teardown', pr: 27 })
+    expect(down.code).toBe(0)
+    expect(down.log).toMatch(/Namespace .*: deleted/)
+    expect(down.log).toMatch(/API associations of gateway pr-27: removed echo-api/)
+    expect(down.log).toMatch(/Gateway resource pr-27 .*: deleted/)
+    expect((await w.gateway(27)).exists).toBe(false)
+    expect(await w.namespaceExists(w.namespaceOf(27))).toBe(false)
+    expect((await w.emulator.deployments(w.owner, w.repo))[0].statuses[0].state).toBe('inactive')
+    expect(findLeaks(up, [...w.secrets])).toEqual([])
+    expect(findLeaks(down, [...w.secrets])).toEqual([])
   })
 })
 
