@@ -11,7 +11,6 @@ export const modules = {
 /* harmony export */   BK: () => (/* binding */ deleteNamespace),
 /* harmony export */   ux: () => (/* binding */ inspectNamespace)
 /* harmony export */ });
-/* unused harmony export LABELLED_KINDS */
 /* harmony import */ var _kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6663);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3916);
 /* harmony import */ var _preview_naming_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(8826);
@@ -61,21 +60,21 @@ async function deleteNamespace(kube, name, timeoutMs) {
     }
     return false;
 }
-const KINDS = [
-    { kind: 'Deployment', group: 'apps', resource: 'deployments' },
-    { kind: 'Service', group: '', resource: 'services' },
-    { kind: 'ConfigMap', group: '', resource: 'configmaps' },
-    { kind: 'Secret', group: '', resource: 'secrets' }
-];
-const LABELLED_KINDS = (/* unused pure expression or super */ null && (KINDS));
 /**
- * Deletes the objects of these kinds that carry this pull request's labels and the instance name —
- * nothing without them. Returns `Kind/name` of each deleted object.
+ * Deletes the Deployments, Services, ConfigMaps and Secrets that carry this pull request's labels
+ * and the instance name — nothing without them. Returns `Kind/name` of each deleted object.
  */
 async function deleteLabelled(kube, namespace, name, preview) {
     const labelSelector = `${(0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .previewSelector */ .kO)(preview.repository, preview.pullRequest)},app.kubernetes.io/instance=${name}`;
     const apps = kube.config.makeApiClient(_kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .AppsV1Api */ .eY6);
-    const deleted = [];
+    const kinds = [
+        // The Deployment first, so that no pod restarts on a Secret or ConfigMap that is going away.
+        { kind: 'Deployment', list: () => apps.listNamespacedDeployment({ namespace, labelSelector }), remove: n => apps.deleteNamespacedDeployment({ name: n, namespace, propagationPolicy: 'Background' }) },
+        { kind: 'Service', list: () => kube.core.listNamespacedService({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedService({ name: n, namespace }) },
+        { kind: 'ConfigMap', list: () => kube.core.listNamespacedConfigMap({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedConfigMap({ name: n, namespace }) },
+        { kind: 'Secret', list: () => kube.core.listNamespacedSecret({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedSecret({ name: n, namespace }) }
+    ];
+    /** The call's result; undefined when what it acts on is already gone. */
     const attempt = async (what, fn) => {
         try {
             return await fn();
@@ -86,25 +85,12 @@ async function deleteLabelled(kube, namespace, name, preview) {
             throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(what, error, kube.server);
         }
     };
-    for (const { kind } of KINDS) {
-        const where = `${kind}s labelled ${labelSelector} in namespace '${namespace}'`;
-        const list = kind === 'Deployment'
-            ? await attempt(`Listing ${where}`, () => apps.listNamespacedDeployment({ namespace, labelSelector }))
-            : kind === 'Service'
-                ? await attempt(`Listing ${where}`, () => kube.core.listNamespacedService({ namespace, labelSelector }))
-                : kind === 'ConfigMap'
-                    ? await attempt(`Listing ${where}`, () => kube.core.listNamespacedConfigMap({ namespace, labelSelector }))
-                    : await attempt(`Listing ${where}`, () => kube.core.listNamespacedSecret({ namespace, labelSelector }));
-        for (const item of list?.items ?? []) {
-            const objectName = item.metadata.name;
-            const what = `Deleting ${kind} '${objectName}' in namespace '${namespace}'`;
-            const done = kind === 'Deployment'
-                ? await attempt(what, () => apps.deleteNamespacedDeployment({ name: objectName, namespace, propagationPolicy: 'Background' }))
-                : kind === 'Service'
-                    ? await attempt(what, () => kube.core.deleteNamespacedService({ name: objectName, namespace }))
-                    : kind === 'ConfigMap'
-                        ? await attempt(what, () => kube.core.deleteNamespacedConfigMap({ name: objectName, namespace }))
-                        : await attempt(what, () => kube.core.deleteNamespacedSecret({ name: objectName, namespace }));
+    const deleted = [];
+    for (const { kind, list, remove } of kinds) {
+        const found = await attempt(`Listing ${kind}s labelled ${labelSelector} in namespace '${namespace}'`, list);
+        for (const item of found?.items ?? []) {
+            const objectName = item.metadata?.name ?? '';
+            const done = await attempt(`Deleting ${kind} '${objectName}' in namespace '${namespace}'`, () => remove(objectName));
             if (done !== undefined)
                 deleted.push(`${kind}/${objectName}`);
         }

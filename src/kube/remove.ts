@@ -46,23 +46,22 @@ export async function deleteNamespace(kube: Kube, name: string, timeoutMs: numbe
   return false
 }
 
-const KINDS: { kind: string; group: string; resource: string }[] = [
-  { kind: 'Deployment', group: 'apps', resource: 'deployments' },
-  { kind: 'Service', group: '', resource: 'services' },
-  { kind: 'ConfigMap', group: '', resource: 'configmaps' },
-  { kind: 'Secret', group: '', resource: 'secrets' }
-]
-
-export const LABELLED_KINDS = KINDS
-
 /**
- * Deletes the objects of these kinds that carry this pull request's labels and the instance name —
- * nothing without them. Returns `Kind/name` of each deleted object.
+ * Deletes the Deployments, Services, ConfigMaps and Secrets that carry this pull request's labels
+ * and the instance name — nothing without them. Returns `Kind/name` of each deleted object.
  */
 export async function deleteLabelled(kube: Kube, namespace: string, name: string, preview: PreviewIdentity): Promise<string[]> {
   const labelSelector = `${previewSelector(preview.repository, preview.pullRequest)},app.kubernetes.io/instance=${name}`
   const apps = kube.config.makeApiClient(k8s.AppsV1Api)
-  const deleted: string[] = []
+  type Named = { items: { metadata?: { name?: string } }[] }
+  const kinds: { kind: string; list: () => Promise<Named>; remove: (name: string) => Promise<unknown> }[] = [
+    // The Deployment first, so that no pod restarts on a Secret or ConfigMap that is going away.
+    { kind: 'Deployment', list: () => apps.listNamespacedDeployment({ namespace, labelSelector }), remove: n => apps.deleteNamespacedDeployment({ name: n, namespace, propagationPolicy: 'Background' }) },
+    { kind: 'Service', list: () => kube.core.listNamespacedService({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedService({ name: n, namespace }) },
+    { kind: 'ConfigMap', list: () => kube.core.listNamespacedConfigMap({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedConfigMap({ name: n, namespace }) },
+    { kind: 'Secret', list: () => kube.core.listNamespacedSecret({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedSecret({ name: n, namespace }) }
+  ]
+  /** The call's result; undefined when what it acts on is already gone. */
   const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
     try {
       return await fn()
@@ -71,27 +70,12 @@ export async function deleteLabelled(kube: Kube, namespace: string, name: string
       throw kubeError(what, error, kube.server)
     }
   }
-  for (const { kind } of KINDS) {
-    const where = `${kind}s labelled ${labelSelector} in namespace '${namespace}'`
-    const list =
-      kind === 'Deployment'
-        ? await attempt(`Listing ${where}`, () => apps.listNamespacedDeployment({ namespace, labelSelector }))
-        : kind === 'Service'
-          ? await attempt(`Listing ${where}`, () => kube.core.listNamespacedService({ namespace, labelSelector }))
-          : kind === 'ConfigMap'
-            ? await attempt(`Listing ${where}`, () => kube.core.listNamespacedConfigMap({ namespace, labelSelector }))
-            : await attempt(`Listing ${where}`, () => kube.core.listNamespacedSecret({ namespace, labelSelector }))
-    for (const item of list?.items ?? []) {
-      const objectName = item.metadata!.name!
-      const what = `Deleting ${kind} '${objectName}' in namespace '${namespace}'`
-      const done =
-        kind === 'Deployment'
-          ? await attempt(what, () => apps.deleteNamespacedDeployment({ name: objectName, namespace, propagationPolicy: 'Background' }))
-          : kind === 'Service'
-            ? await attempt(what, () => kube.core.deleteNamespacedService({ name: objectName, namespace }))
-            : kind === 'ConfigMap'
-              ? await attempt(what, () => kube.core.deleteNamespacedConfigMap({ name: objectName, namespace }))
-              : await attempt(what, () => kube.core.deleteNamespacedSecret({ name: objectName, namespace }))
+  const deleted: string[] = []
+  for (const { kind, list, remove } of kinds) {
+    const found = await attempt(`Listing ${kind}s labelled ${labelSelector} in namespace '${namespace}'`, list)
+    for (const item of found?.items ?? []) {
+      const objectName = item.metadata?.name ?? ''
+      const done = await attempt(`Deleting ${kind} '${objectName}' in namespace '${namespace}'`, () => remove(objectName))
       if (done !== undefined) deleted.push(`${kind}/${objectName}`)
     }
   }
