@@ -126,3 +126,25 @@ describe('describeArmError', () => {
     expect(error.message).toContain("Token '***' is not valid.")
   })
 })
+
+describe('describeArmError for the preview operations', () => {
+  it('points a refused preview call at the preview role, including reading the gateway', () => {
+    for (const op of ['getGateway', 'createGateway', 'deleteGateway', 'addGatewayApi'] as const) {
+      const error = describeArmError(armMessage(403, 'AuthorizationFailed', 'The client does not have authorization.'), op, target)
+      expect(error.message).toContain('API Management Gateway Preview Operator')
+      expect(error.message).not.toContain('Token Operator')
+    }
+  })
+
+  it('names gateway-apis, not the token, for a missing API', () => {
+    const error = describeArmError(armMessage(404, 'ResourceNotFound', 'Api not found.'), 'addGatewayApi', target)
+    expect(error.message).toContain('Check `gateway-apis`')
+    expect(error.message).not.toContain('before a token can be minted')
+  })
+
+  it('does not blame key-type for a refused gateway creation', () => {
+    const error = describeArmError(armMessage(400, 'ValidationError', 'One or more fields contain incorrect values.'), 'createGateway', target)
+    expect(error.message).not.toContain('key-type')
+    expect(error.message).toContain('One or more fields contain incorrect values.')
+  })
+})

@@ -514,3 +514,26 @@ describe('guardUntrustedPullRequest (before the inputs are validated)', () => {
     expect(guardUntrustedPullRequest('preview', 'false', runContext())).toBeUndefined()
   })
 })
+
+describe('renderComment edge cases', () => {
+  const facts = { marker: commentMarker('svc', 'pr|9'), gatewayName: 'pr|9', serviceName: 'svc', namespace: 'ns', apis: ['a|b'], at: new Date('2030-01-01T00:00:00Z') }
+
+  it('says when the replicas were not waited for and why there is no address', () => {
+    const body = renderComment(facts, { state: 'ready', address: 'none (service-type ClusterIP)', tokenExpiresOn: '2030-01-30T00:00:00.000Z' })
+    expect(body).toContain('| URL | _none (service-type ClusterIP)_ |')
+    expect(body).toContain('| Replicas Ready | _not waited for_ |')
+    expect(body).not.toContain('see the run')
+  })
+
+  it('escapes | inside table cells so a row keeps its two columns', () => {
+    const body = renderComment(facts, { state: 'deploying' })
+    for (const row of body.split('\n').filter(l => l.startsWith('| ') && !l.startsWith('| |'))) {
+      expect(row.replace(/\\\|/g, '').split('|')).toHaveLength(4)
+    }
+  })
+
+  it('finds the same comment and environment whatever the gateway name case', () => {
+    expect(commentMarker('SVC', 'PR-7')).toBe(commentMarker('svc', 'pr-7'))
+    expect(environmentName('PR-7')).toBe(environmentName('pr-7'))
+  })
+})

@@ -2,29 +2,41 @@ export const id = 23;
 export const ids = [23,747];
 export const modules = {
 
-/***/ 9569:
+/***/ 5540:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   $x: () => (/* binding */ deleteLabelled),
 /* harmony export */   AT: () => (/* binding */ listPreviews),
 /* harmony export */   BK: () => (/* binding */ deleteNamespace),
-/* harmony export */   ux: () => (/* binding */ inspectNamespace)
+/* harmony export */   Fo: () => (/* binding */ recordedGateway),
+/* harmony export */   Md: () => (/* binding */ namespaceTerminating),
+/* harmony export */   ux: () => (/* binding */ inspectNamespace),
+/* harmony export */   xc: () => (/* binding */ foreignObjects)
 /* harmony export */ });
 /* harmony import */ var _kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6663);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3916);
 /* harmony import */ var _preview_naming_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(8826);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(3646);
-/** Removing a preview from the cluster: its own namespace, or only its labelled objects. */
+/**
+ * The cluster side of previews: whose a namespace and objects are, removing a preview (its own
+ * namespace, or only its labelled objects), and finding previews for prune.
+ */
 
 
 
 
+function isPreviewOf(labels, preview) {
+    return labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.repository] === (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repositoryLabel */ .v7)(preview.repository) && labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest] === String(preview.pullRequest);
+}
 async function inspectNamespace(kube, name, preview) {
     try {
         const namespace = await kube.core.readNamespace({ name });
-        const labels = namespace.metadata?.labels ?? {};
-        return labels[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.repository] === (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repositoryLabel */ .v7)(preview.repository) && labels[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest] === String(preview.pullRequest) ? 'owned' : 'shared';
+        if (!isPreviewOf(namespace.metadata?.labels, preview))
+            return 'shared';
+        // Another pull request's preview placed in this one's namespace must survive its teardown.
+        const others = await otherPreviews(kube, name, preview);
+        return others.length > 0 ? 'shared' : 'owned';
     }
     catch (error) {
         const code = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code;
@@ -35,6 +47,65 @@ async function inspectNamespace(kube, name, preview) {
         if (code === 403)
             return 'shared';
         throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Reading namespace '${name}'`, error, kube.server);
+    }
+}
+/** `namespace/name` of Deployments in the namespace that belong to other previews. */
+async function otherPreviews(kube, namespace, preview) {
+    const apps = kube.config.makeApiClient(_kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .AppsV1Api */ .eY6);
+    try {
+        const list = await apps.listNamespacedDeployment({ namespace, labelSelector: _preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest });
+        return list.items.filter(d => !isPreviewOf(d.metadata?.labels, preview)).map(d => `${namespace}/${d.metadata?.name}`);
+    }
+    catch (error) {
+        throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Listing the preview Deployments in namespace '${namespace}'`, error, kube.server);
+    }
+}
+/** True while the namespace is being deleted (a teardown that has not finished). */
+async function namespaceTerminating(kube, name) {
+    try {
+        return Boolean((await kube.core.readNamespace({ name })).metadata?.deletionTimestamp);
+    }
+    catch {
+        // Missing or not readable: the checks that follow explain either.
+        return false;
+    }
+}
+/**
+ * Objects with the preview's names that exist without this pull request's labels: a production
+ * gateway or another preview in a shared namespace. Applying over them would take them over, and
+ * teardown would then delete them.
+ */
+async function foreignObjects(kube, namespace, objects, preview) {
+    const apps = kube.config.makeApiClient(_kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .AppsV1Api */ .eY6);
+    const read = (kind, name) => kind === 'Deployment'
+        ? apps.readNamespacedDeployment({ name, namespace })
+        : kind === 'Service'
+            ? kube.core.readNamespacedService({ name, namespace })
+            : kind === 'ConfigMap'
+                ? kube.core.readNamespacedConfigMap({ name, namespace })
+                : kube.core.readNamespacedSecret({ name, namespace });
+    const found = await Promise.all(objects.map(async ({ kind, name }) => {
+        try {
+            return isPreviewOf((await read(kind, name)).metadata?.labels, preview) ? undefined : `${kind} '${name}'`;
+        }
+        catch (error) {
+            const code = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code;
+            // Missing is what a first preview expects; refused is explained by the permission check.
+            if (code === 404 || code === 403)
+                return undefined;
+            throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Reading ${kind} '${name}' in namespace '${namespace}'`, error, kube.server);
+        }
+    }));
+    return found.filter((f) => f !== undefined);
+}
+/** The gateway resource a preview's Deployment records, or undefined. */
+async function recordedGateway(kube, namespace, name) {
+    try {
+        const deployment = await kube.config.makeApiClient(_kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .AppsV1Api */ .eY6).readNamespacedDeployment({ name, namespace });
+        return deployment.metadata?.annotations?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_ANNOTATION */ .RQ.gatewayResource];
+    }
+    catch {
+        return undefined;
     }
 }
 /** Deletes the namespace and waits (up to `timeoutMs`) until it is gone; false when it is still terminating. */
@@ -98,10 +169,12 @@ async function deleteLabelled(kube, namespace, name, preview) {
     return deleted;
 }
 /**
- * Every preview Deployment of the repository (for prune): in `namespace` when one is given (previews
- * sharing a namespace), else in every namespace.
+ * Every preview of the repository (for prune), found through the labels: its Deployments — in
+ * `namespace` when one is given (previews sharing a namespace), else in every namespace — and, in
+ * the latter case, also the namespaces previews created, so that a preview that failed before its
+ * Deployment existed is found too (its objects are then named `defaultName`).
  */
-async function listPreviews(kube, repository, namespace) {
+async function listPreviews(kube, repository, namespace, defaultName) {
     const apps = kube.config.makeApiClient(_kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .AppsV1Api */ .eY6);
     const labelSelector = (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .previewSelector */ .kO)(repository);
     const where = namespace ? `namespace '${namespace}'` : 'all namespaces';
@@ -116,16 +189,33 @@ async function listPreviews(kube, repository, namespace) {
         }
         throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Listing preview Deployments in ${where}`, error, kube.server);
     }
-    return list.items
-        .map(d => ({
-        namespace: d.metadata.namespace,
-        name: d.metadata.labels?.['app.kubernetes.io/instance'] ?? d.metadata.name,
-        pullRequest: Number(d.metadata.labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest]),
-        createdAt: new Date(d.metadata.creationTimestamp ?? 0),
-        gatewayResource: d.metadata.annotations?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_ANNOTATION */ .RQ.gatewayResource]
-    }))
-        .filter(p => Number.isInteger(p.pullRequest) && p.pullRequest > 0)
-        .sort((a, b) => a.pullRequest - b.pullRequest);
+    const found = list.items.map(d => toFound(d.metadata, d.metadata.labels?.['app.kubernetes.io/instance'] ?? d.metadata.name));
+    if (!namespace) {
+        let namespaces;
+        try {
+            namespaces = await kube.core.listNamespace({ labelSelector });
+        }
+        catch (error) {
+            // Without 'list namespaces' only Deployments are found; say so, do not fail.
+            if ((0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code !== 403)
+                throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)('Listing preview namespaces', error, kube.server);
+        }
+        for (const ns of namespaces?.items ?? []) {
+            const pr = ns.metadata?.labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest];
+            if (!found.some(f => f.namespace === ns.metadata.name && String(f.pullRequest) === pr))
+                found.push({ ...toFound(ns.metadata, defaultName), namespace: ns.metadata.name });
+        }
+    }
+    return found.filter(p => Number.isInteger(p.pullRequest) && p.pullRequest > 0).sort((a, b) => a.pullRequest - b.pullRequest || a.namespace.localeCompare(b.namespace));
+}
+function toFound(metadata, name) {
+    return {
+        namespace: metadata.namespace ?? '',
+        name,
+        pullRequest: Number(metadata.labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest]),
+        createdAt: new Date(metadata.creationTimestamp ?? 0),
+        gatewayResource: metadata.annotations?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_ANNOTATION */ .RQ.gatewayResource]
+    };
 }
 
 
@@ -137,6 +227,10 @@ async function listPreviews(kube, repository, namespace) {
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   w: () => (/* binding */ renderComment)
 /* harmony export */ });
+/** A table cell: a `|` would end it early. */
+function cell(text) {
+    return text.replace(/\|/g, '\\|');
+}
 function renderComment(facts, state) {
     const time = facts.at.toISOString().replace(/\.\d{3}Z$/, 'Z');
     const run = facts.runUrl ? ` ([run](${facts.runUrl}))` : '';
@@ -145,9 +239,9 @@ function renderComment(facts, state) {
     const rows = (extra) => [
         '| | |',
         '|---|---|',
-        ...extra.map(([k, v]) => `| ${k} | ${v} |`),
-        `| Gateway resource | \`${facts.gatewayName}\` in API Management \`${facts.serviceName}\` |`,
-        `| APIs | ${apis} |`,
+        ...extra.map(([k, v]) => `| ${k} | ${cell(v)} |`),
+        `| Gateway resource | ${cell(`\`${facts.gatewayName}\``)} in API Management \`${facts.serviceName}\` |`,
+        `| APIs | ${cell(apis)} |`,
         `| Namespace | \`${facts.namespace}\` |`
     ];
     let lines;
@@ -160,8 +254,8 @@ function renderComment(facts, state) {
                 `### ✅ API gateway preview: ready${commit}`,
                 '',
                 ...rows([
-                    ['URL', state.gatewayUrl ? state.gatewayUrl : '_no load-balancer address yet_ (see the run\'s warning)'],
-                    ['Replicas Ready', String(state.readyReplicas)],
+                    ['URL', state.gatewayUrl ?? (state.address ? `_${state.address}_` : '_no load-balancer address yet_ (see the run\'s warning)')],
+                    ['Replicas Ready', state.readyReplicas === undefined ? '_not waited for_' : String(state.readyReplicas)],
                     ['Token expires (UTC)', state.tokenExpiresOn]
                 ]),
                 '',
@@ -247,7 +341,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7607);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(3916);
 /* harmony import */ var _kube_client_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(1934);
-/* harmony import */ var _kube_remove_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(9569);
+/* harmony import */ var _kube_previews_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(5540);
 /* harmony import */ var _preview_naming_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(8826);
 /* harmony import */ var _preview_shared_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(4115);
 /* harmony import */ var _report_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(665);
@@ -268,13 +362,24 @@ __webpack_require__.r(__webpack_exports__);
 async function prune(settings) {
     const p = (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .previewSettings */ .af)(settings);
     const kube = (0,_kube_client_js__WEBPACK_IMPORTED_MODULE_3__/* .connect */ .N)(settings.kube);
-    const [found, github] = await Promise.all([(0,_kube_remove_js__WEBPACK_IMPORTED_MODULE_4__/* .listPreviews */ .AT)(kube, p.repository, settings.kube.namespace || undefined), (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .connectGitHub */ .UY)(p)]);
+    const [found, github] = await Promise.all([(0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .listPreviews */ .AT)(kube, p.repository, settings.kube.namespace || undefined, settings.gateway.name), (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .connectGitHub */ .UY)(p)]);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Found ${found.length} preview(s) of ${p.repository}.`);
     const rows = [];
+    const failures = [];
     const doomed = [];
     for (const preview of found) {
         const what = `#${preview.pullRequest}: ${preview.namespace}/${preview.name}`;
-        const state = await github.pullRequestState(preview.pullRequest);
+        let state;
+        try {
+            state = await github.pullRequestState(preview.pullRequest);
+        }
+        catch (error) {
+            // One pull request GitHub cannot tell about must not keep the others.
+            const message = (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .describeError */ .Uc)(error);
+            failures.push(`${what}: ${message}`);
+            rows.push({ what, outcome: `kept: ${message.split('\n')[0]}` });
+            continue;
+        }
         const ageMs = Date.now() - preview.createdAt.getTime();
         const reason = state === 'closed' ? 'pull request closed' : state === 'open' && ageMs > p.maxAgeMs ? `older than max-age (${(0,_duration_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a)(ageMs)})` : undefined;
         if (!reason) {
@@ -298,7 +403,6 @@ async function prune(settings) {
         doomed.push({ preview, reason, gatewayName: gateway.gatewayName });
     }
     const pruned = [];
-    const failures = [];
     if (doomed.length > 0) {
         const azure = await (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .connectAzure */ .CS)(p.token);
         for (const { preview, reason, gatewayName } of doomed) {
@@ -308,7 +412,7 @@ async function prune(settings) {
                 apim: { ...settings.apim, gatewayName },
                 kube: { ...settings.kube, namespace: preview.namespace },
                 gateway: { ...settings.gateway, name: preview.name },
-                preview: { ...p, pullRequest: preview.pullRequest }
+                preview: { ...settings.preview, pullRequest: preview.pullRequest, gatewayResource: preview.gatewayResource ?? '' }
             };
             try {
                 await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(`Removing the preview of pull request #${preview.pullRequest} (${reason})`, () => (0,_teardown_js__WEBPACK_IMPORTED_MODULE_8__.removePreview)(kube, azure.preview(one.apim), github, one));
@@ -343,7 +447,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3916);
 /* harmony import */ var _kube_access_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4979);
 /* harmony import */ var _kube_client_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(1934);
-/* harmony import */ var _kube_remove_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(9569);
+/* harmony import */ var _kube_previews_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(5540);
 /* harmony import */ var _preview_comment_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(2309);
 /* harmony import */ var _preview_naming_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(8826);
 /* harmony import */ var _preview_shared_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(4115);
@@ -379,11 +483,18 @@ async function removePreview(kube, gateways, github, settings) {
     const { namespace } = settings.kube;
     const { gatewayName, serviceName } = settings.apim;
     // --- checks, before anything is removed
-    const [namespaceState, gateway] = await Promise.all([(0,_kube_remove_js__WEBPACK_IMPORTED_MODULE_4__/* .inspectNamespace */ .ux)(kube, namespace, identity), gateways.getGateway()]);
+    const [namespaceState, gateway] = await Promise.all([(0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .inspectNamespace */ .ux)(kube, namespace, identity), gateways.getGateway()]);
     if (gateway && !(0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_5__/* .ownsGateway */ .c6)(gateway.description, identity)) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`Gateway '${gatewayName}' in API Management service '${serviceName}' is not the preview of ${(0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_5__/* .previewOf */ .oW)(identity)} (its description does not say so), so teardown does not delete it. Nothing was removed.\nFix: check 'gateway-name' and 'pull-request'; teardown only deletes gateways that 'command: preview' created for this pull request.`);
     }
     if (namespaceState !== 'missing') {
+        // The preview records its gateway; a different gateway-name would delete the namespace and
+        // leave the real gateway (and its APIs) behind for good.
+        const recorded = await (0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .recordedGateway */ .Fo)(kube, namespace, settings.gateway.name);
+        const given = settings.preview.gatewayResource;
+        if (recorded && given && recorded.toLowerCase() !== given.toLowerCase()) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`The preview in namespace '${namespace}' was created for gateway resource ${recorded}, but this teardown was given ${given}. Nothing was removed.\nFix: use the same 'gateway-name', 'service-name', 'resource-group' and 'subscription-id' as the preview step.`);
+        }
         const missing = await (0,_kube_access_js__WEBPACK_IMPORTED_MODULE_2__/* .missingPermissions */ .HR)(kube, namespace, (0,_kube_access_js__WEBPACK_IMPORTED_MODULE_2__/* .teardownPermissions */ .pb)(namespaceState === 'owned'));
         if (missing.length > 0) {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`The Kubernetes identity may not ${missing.map(_kube_access_js__WEBPACK_IMPORTED_MODULE_2__/* .describePermission */ .D).join(', ')} in namespace '${namespace}', which teardown needs. Nothing was removed.\nFix: grant it the ClusterRole in examples/kubernetes-preview-clusterrole.yaml (README: "Pull-request previews").`);
@@ -395,11 +506,11 @@ async function removePreview(kube, gateways, github, settings) {
         removals.push({ what, outcome, removed });
     };
     if (namespaceState === 'owned') {
-        const gone = await (0,_kube_remove_js__WEBPACK_IMPORTED_MODULE_4__/* .deleteNamespace */ .BK)(kube, namespace, settings.timeoutMs);
+        const gone = await (0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .deleteNamespace */ .BK)(kube, namespace, settings.timeoutMs);
         note(`Namespace ${namespace}`, gone ? 'deleted' : 'deletion started; still terminating', true);
     }
     else if (namespaceState === 'shared') {
-        const deleted = await (0,_kube_remove_js__WEBPACK_IMPORTED_MODULE_4__/* .deleteLabelled */ .$x)(kube, namespace, settings.gateway.name, identity);
+        const deleted = await (0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .deleteLabelled */ .$x)(kube, namespace, settings.gateway.name, identity);
         note(`Preview objects in namespace ${namespace}`, deleted.length > 0 ? `deleted ${deleted.join(', ')} (objects without this preview's labels left alone)` : "already gone (nothing there carries this preview's labels)", deleted.length > 0);
     }
     else {

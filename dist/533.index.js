@@ -32,7 +32,8 @@ const ACTIONS = {
     addGatewayApi: 'Microsoft.ApiManagement/service/gateways/apis/write',
     removeGatewayApi: 'Microsoft.ApiManagement/service/gateways/apis/delete'
 };
-const PREVIEW_OPERATIONS = ['createGateway', 'deleteGateway', 'getApi', 'listGatewayApis', 'addGatewayApi', 'removeGatewayApi'];
+const API_OPERATIONS = ['getApi', 'addGatewayApi', 'removeGatewayApi'];
+const PREVIEW_OPERATIONS = ['getGateway', 'createGateway', 'deleteGateway', 'getApi', 'listGatewayApis', 'addGatewayApi', 'removeGatewayApi'];
 /**
  * Explains a failed ARM call from its status, code and message only: a RestError also carries the
  * request and response, which must never be printed.
@@ -56,7 +57,9 @@ function describeArmError(error, operation, target) {
             ? 'Check `resource-group` and `subscription-id`.'
             : /Microsoft\.ApiManagement\/service\/[^/'"\s]+'/.test(message)
                 ? 'Check `service-name`, `resource-group` and `subscription-id`.'
-                : 'Check `gateway-name`; the gateway resource must exist in API Management (Deployment and infrastructure > Gateways) before a token can be minted.';
+                : API_OPERATIONS.includes(operation)
+                    ? 'Check `gateway-apis`: the API (or the gateway) no longer exists in API Management; it may have been deleted meanwhile.'
+                    : 'Check `gateway-name`; the gateway resource must exist in API Management (Deployment and infrastructure > Gateways) before a token can be minted.';
     }
     else if (status === 403) {
         const role = PREVIEW_OPERATIONS.includes(operation)
@@ -68,7 +71,11 @@ function describeArmError(error, operation, target) {
         fix = 'Resource Manager did not accept the access token. Check that `environment` (or `arm-endpoint`) names the cloud the tenant belongs to.';
     }
     else if (status === 400) {
-        fix = operation === 'generateToken' ? 'Check `token-lifetime` (at most 30 days) and `key-type`.' : 'Check `key-type`.';
+        fix = operation === 'generateToken'
+            ? 'Check `token-lifetime` (at most 30 days) and `key-type`.'
+            : operation === 'regenerateKey'
+                ? 'Check `key-type`.'
+                : 'API Management refused the request; its message above names the field (for a new gateway: `gateway-name` at most 80 characters).';
     }
     else if (status === 429 || status >= 500) {
         fix = 'Resource Manager kept failing after the SDK\'s retries. Nothing was changed by this call; re-run the job later.';

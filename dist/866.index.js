@@ -2,6 +2,225 @@ export const id = 866;
 export const ids = [866];
 export const modules = {
 
+/***/ 5540:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   $x: () => (/* binding */ deleteLabelled),
+/* harmony export */   AT: () => (/* binding */ listPreviews),
+/* harmony export */   BK: () => (/* binding */ deleteNamespace),
+/* harmony export */   Fo: () => (/* binding */ recordedGateway),
+/* harmony export */   Md: () => (/* binding */ namespaceTerminating),
+/* harmony export */   ux: () => (/* binding */ inspectNamespace),
+/* harmony export */   xc: () => (/* binding */ foreignObjects)
+/* harmony export */ });
+/* harmony import */ var _kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6663);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3916);
+/* harmony import */ var _preview_naming_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(8826);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(3646);
+/**
+ * The cluster side of previews: whose a namespace and objects are, removing a preview (its own
+ * namespace, or only its labelled objects), and finding previews for prune.
+ */
+
+
+
+
+function isPreviewOf(labels, preview) {
+    return labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.repository] === (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repositoryLabel */ .v7)(preview.repository) && labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest] === String(preview.pullRequest);
+}
+async function inspectNamespace(kube, name, preview) {
+    try {
+        const namespace = await kube.core.readNamespace({ name });
+        if (!isPreviewOf(namespace.metadata?.labels, preview))
+            return 'shared';
+        // Another pull request's preview placed in this one's namespace must survive its teardown.
+        const others = await otherPreviews(kube, name, preview);
+        return others.length > 0 ? 'shared' : 'owned';
+    }
+    catch (error) {
+        const code = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code;
+        if (code === 404)
+            return 'missing';
+        // An identity that may not read namespaces did not create this one: previews in a shared
+        // namespace need only a Role there.
+        if (code === 403)
+            return 'shared';
+        throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Reading namespace '${name}'`, error, kube.server);
+    }
+}
+/** `namespace/name` of Deployments in the namespace that belong to other previews. */
+async function otherPreviews(kube, namespace, preview) {
+    const apps = kube.config.makeApiClient(_kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .AppsV1Api */ .eY6);
+    try {
+        const list = await apps.listNamespacedDeployment({ namespace, labelSelector: _preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest });
+        return list.items.filter(d => !isPreviewOf(d.metadata?.labels, preview)).map(d => `${namespace}/${d.metadata?.name}`);
+    }
+    catch (error) {
+        throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Listing the preview Deployments in namespace '${namespace}'`, error, kube.server);
+    }
+}
+/** True while the namespace is being deleted (a teardown that has not finished). */
+async function namespaceTerminating(kube, name) {
+    try {
+        return Boolean((await kube.core.readNamespace({ name })).metadata?.deletionTimestamp);
+    }
+    catch {
+        // Missing or not readable: the checks that follow explain either.
+        return false;
+    }
+}
+/**
+ * Objects with the preview's names that exist without this pull request's labels: a production
+ * gateway or another preview in a shared namespace. Applying over them would take them over, and
+ * teardown would then delete them.
+ */
+async function foreignObjects(kube, namespace, objects, preview) {
+    const apps = kube.config.makeApiClient(_kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .AppsV1Api */ .eY6);
+    const read = (kind, name) => kind === 'Deployment'
+        ? apps.readNamespacedDeployment({ name, namespace })
+        : kind === 'Service'
+            ? kube.core.readNamespacedService({ name, namespace })
+            : kind === 'ConfigMap'
+                ? kube.core.readNamespacedConfigMap({ name, namespace })
+                : kube.core.readNamespacedSecret({ name, namespace });
+    const found = await Promise.all(objects.map(async ({ kind, name }) => {
+        try {
+            return isPreviewOf((await read(kind, name)).metadata?.labels, preview) ? undefined : `${kind} '${name}'`;
+        }
+        catch (error) {
+            const code = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code;
+            // Missing is what a first preview expects; refused is explained by the permission check.
+            if (code === 404 || code === 403)
+                return undefined;
+            throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Reading ${kind} '${name}' in namespace '${namespace}'`, error, kube.server);
+        }
+    }));
+    return found.filter((f) => f !== undefined);
+}
+/** The gateway resource a preview's Deployment records, or undefined. */
+async function recordedGateway(kube, namespace, name) {
+    try {
+        const deployment = await kube.config.makeApiClient(_kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .AppsV1Api */ .eY6).readNamespacedDeployment({ name, namespace });
+        return deployment.metadata?.annotations?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_ANNOTATION */ .RQ.gatewayResource];
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Deletes the namespace and waits (up to `timeoutMs`) until it is gone; false when it is still terminating. */
+async function deleteNamespace(kube, name, timeoutMs) {
+    try {
+        await kube.core.deleteNamespace({ name });
+    }
+    catch (error) {
+        if ((0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code !== 404)
+            throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Deleting namespace '${name}'`, error, kube.server);
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        try {
+            await kube.core.readNamespace({ name });
+        }
+        catch (error) {
+            if ((0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code === 404)
+                return true;
+            throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Reading namespace '${name}'`, error, kube.server);
+        }
+        await new Promise(resolve => setTimeout(resolve, 250));
+    }
+    return false;
+}
+/**
+ * Deletes the Deployments, Services, ConfigMaps and Secrets that carry this pull request's labels
+ * and the instance name — nothing without them. Returns `Kind/name` of each deleted object.
+ */
+async function deleteLabelled(kube, namespace, name, preview) {
+    const labelSelector = `${(0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .previewSelector */ .kO)(preview.repository, preview.pullRequest)},app.kubernetes.io/instance=${name}`;
+    const apps = kube.config.makeApiClient(_kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .AppsV1Api */ .eY6);
+    const kinds = [
+        // The Deployment first, so that no pod restarts on a Secret or ConfigMap that is going away.
+        { kind: 'Deployment', list: () => apps.listNamespacedDeployment({ namespace, labelSelector }), remove: n => apps.deleteNamespacedDeployment({ name: n, namespace, propagationPolicy: 'Background' }) },
+        { kind: 'Service', list: () => kube.core.listNamespacedService({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedService({ name: n, namespace }) },
+        { kind: 'ConfigMap', list: () => kube.core.listNamespacedConfigMap({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedConfigMap({ name: n, namespace }) },
+        { kind: 'Secret', list: () => kube.core.listNamespacedSecret({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedSecret({ name: n, namespace }) }
+    ];
+    /** The call's result; undefined when what it acts on is already gone. */
+    const attempt = async (what, fn) => {
+        try {
+            return await fn();
+        }
+        catch (error) {
+            if ((0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code === 404)
+                return undefined;
+            throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(what, error, kube.server);
+        }
+    };
+    const deleted = [];
+    for (const { kind, list, remove } of kinds) {
+        const found = await attempt(`Listing ${kind}s labelled ${labelSelector} in namespace '${namespace}'`, list);
+        for (const item of found?.items ?? []) {
+            const objectName = item.metadata?.name ?? '';
+            const done = await attempt(`Deleting ${kind} '${objectName}' in namespace '${namespace}'`, () => remove(objectName));
+            if (done !== undefined)
+                deleted.push(`${kind}/${objectName}`);
+        }
+    }
+    return deleted;
+}
+/**
+ * Every preview of the repository (for prune), found through the labels: its Deployments — in
+ * `namespace` when one is given (previews sharing a namespace), else in every namespace — and, in
+ * the latter case, also the namespaces previews created, so that a preview that failed before its
+ * Deployment existed is found too (its objects are then named `defaultName`).
+ */
+async function listPreviews(kube, repository, namespace, defaultName) {
+    const apps = kube.config.makeApiClient(_kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .AppsV1Api */ .eY6);
+    const labelSelector = (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .previewSelector */ .kO)(repository);
+    const where = namespace ? `namespace '${namespace}'` : 'all namespaces';
+    let list;
+    try {
+        list = namespace ? await apps.listNamespacedDeployment({ namespace, labelSelector }) : await apps.listDeploymentForAllNamespaces({ labelSelector });
+    }
+    catch (error) {
+        const status = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error);
+        if (status.code === 403) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`Listing preview Deployments in ${where} was refused: ${status.message}\nFix: grant the identity the ClusterRole in examples/kubernetes-preview-clusterrole.yaml${namespace ? ", or 'list' on deployments in that namespace" : ", or set 'namespace' when every preview shares one namespace"}.`);
+        }
+        throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Listing preview Deployments in ${where}`, error, kube.server);
+    }
+    const found = list.items.map(d => toFound(d.metadata, d.metadata.labels?.['app.kubernetes.io/instance'] ?? d.metadata.name));
+    if (!namespace) {
+        let namespaces;
+        try {
+            namespaces = await kube.core.listNamespace({ labelSelector });
+        }
+        catch (error) {
+            // Without 'list namespaces' only Deployments are found; say so, do not fail.
+            if ((0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code !== 403)
+                throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)('Listing preview namespaces', error, kube.server);
+        }
+        for (const ns of namespaces?.items ?? []) {
+            const pr = ns.metadata?.labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest];
+            if (!found.some(f => f.namespace === ns.metadata.name && String(f.pullRequest) === pr))
+                found.push({ ...toFound(ns.metadata, defaultName), namespace: ns.metadata.name });
+        }
+    }
+    return found.filter(p => Number.isInteger(p.pullRequest) && p.pullRequest > 0).sort((a, b) => a.pullRequest - b.pullRequest || a.namespace.localeCompare(b.namespace));
+}
+function toFound(metadata, name) {
+    return {
+        namespace: metadata.namespace ?? '',
+        name,
+        pullRequest: Number(metadata.labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest]),
+        createdAt: new Date(metadata.creationTimestamp ?? 0),
+        gatewayResource: metadata.annotations?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_ANNOTATION */ .RQ.gatewayResource]
+    };
+}
+
+
+/***/ }),
+
 /***/ 7866:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
@@ -54,6 +273,8 @@ async function waitForAddress(kube, namespace, name, timeoutMs) {
 var client = __webpack_require__(1934);
 // EXTERNAL MODULE: ./src/kube/manifests.ts
 var manifests = __webpack_require__(4483);
+// EXTERNAL MODULE: ./src/kube/previews.ts
+var previews = __webpack_require__(5540);
 // EXTERNAL MODULE: ./src/preview/comment.ts
 var preview_comment = __webpack_require__(2309);
 // EXTERNAL MODULE: ./src/preview/naming.ts
@@ -70,6 +291,7 @@ var steps = __webpack_require__(1760);
  * (sign-in, API ids, gateway ownership, cluster access, GitHub permissions), then:
  *   gateway resource → API associations → namespace + objects → Ready → address → comment + deployment.
  */
+
 
 
 
@@ -99,9 +321,33 @@ async function preview(settings) {
     }
     if (p.apis.length === 0)
         core/* warning */.$e("'gateway-apis' is empty: the preview gateway will serve no API. List the ids of the APIs under review.");
+    const { namespace } = settings.kube;
+    if (await (0,previews/* namespaceTerminating */.Md)(kube, namespace)) {
+        throw new errors/* ActionError */.lZ(`Namespace '${namespace}' is still being deleted (a teardown of this preview has not finished). Nothing was changed.\nFix: re-run this job once the namespace is gone (\`kubectl get namespace ${namespace}\`); a finalizer that never completes keeps it terminating.`);
+    }
+    const names = (0,manifests/* objectNames */.Wd)(settings.gateway.name);
+    const foreign = await (0,previews/* foreignObjects */.xc)(kube, namespace, [
+        { kind: 'Deployment', name: names.deployment },
+        { kind: 'Service', name: names.service },
+        { kind: 'ConfigMap', name: names.configMap },
+        { kind: 'Secret', name: names.secret }
+    ], identity);
+    if (foreign.length > 0) {
+        throw new errors/* ActionError */.lZ(`Namespace '${namespace}' already holds ${foreign.join(', ')}, not labelled as the preview of ${(0,naming/* previewOf */.oW)(identity)}: applying the preview would take ${foreign.length === 1 ? 'it' : 'them'} over, and its teardown would delete ${foreign.length === 1 ? 'it' : 'them'}. Nothing was changed.\nFix: give each preview its own namespace (e.g. \`namespace: apim-pr-\${{ github.event.number }}\`) or, in a shared namespace, its own object names (\`name: pr-\${{ github.event.number }}\`).`);
+    }
     const check = await (0,steps/* checkCluster */.zc)(kube, settings, (0,access/* deployPermissions */._1)(settings.wait));
     // --- GitHub first: proves the token may comment and deploy before anything is changed
     const github = await (0,shared/* connectGitHub */.UY)(p);
+    const state = await github.pullRequestState(p.pullRequest);
+    if (state === 'missing')
+        throw new errors/* ActionError */.lZ(`${p.repository} has no pull request #${p.pullRequest} that \`github-token\` can see. Nothing was changed.\nFix: check 'pull-request' (and that the token belongs to ${p.repository}).`);
+    if (state === 'closed') {
+        // A re-run of an old push after the pull request closed must not bring its preview back.
+        const message = `Pull request #${p.pullRequest} is closed: no preview is created for it (its teardown removes previews). Nothing was changed.`;
+        core/* notice */.lm(message);
+        await (0,report/* writeSkipped */.y8)(message);
+        return;
+    }
     const facts = (0,shared/* commentFacts */.$V)(settings);
     const commit = p.context.pullRequest?.number === p.pullRequest ? p.context.pullRequest.headSha : undefined;
     const environment = (0,naming/* environmentName */.VE)(apim.gatewayName);
@@ -115,7 +361,11 @@ async function preview(settings) {
         await syncApis(gateways, p.apis);
         const rolled = await (0,deploy/* rollOut */.Of)(kube, settings, {
             createNamespace: check.createNamespace
-                ? { labels: { 'app.kubernetes.io/managed-by': manifests/* FIELD_MANAGER */.vy, ...(0,naming/* previewLabels */.wH)(identity) }, annotations: { [naming/* PREVIEW_ANNOTATION */.RQ.previewOf]: (0,naming/* previewOf */.oW)(identity) } }
+                ? {
+                    labels: { 'app.kubernetes.io/managed-by': manifests/* FIELD_MANAGER */.vy, ...(0,naming/* previewLabels */.wH)(identity) },
+                    // Prune finds a preview that failed before its Deployment existed by this namespace.
+                    annotations: { [naming/* PREVIEW_ANNOTATION */.RQ.previewOf]: (0,naming/* previewOf */.oW)(identity), [naming/* PREVIEW_ANNOTATION */.RQ.gatewayResource]: p.gatewayResource }
+                }
                 : undefined,
             token: async () => {
                 const { gatewayApi } = await Promise.all(/* import() */[__webpack_require__.e(738), __webpack_require__.e(893), __webpack_require__.e(533)]).then(__webpack_require__.bind(__webpack_require__, 9533));
@@ -124,20 +374,22 @@ async function preview(settings) {
         });
         let gatewayUrl;
         if (settings.wait && settings.gateway.serviceType === 'LoadBalancer') {
-            const service = (0,manifests/* objectNames */.Wd)(settings.gateway.name).service;
+            const service = names.service;
             gatewayUrl = await core/* group */.Os(`Waiting for Service '${service}' to get a load-balancer address`, () => waitForAddress(kube, settings.kube.namespace, service, p.addressTimeoutMs));
             if (gatewayUrl)
                 core/* info */.pq(`Gateway URL: ${gatewayUrl}`);
             else
                 core/* warning */.$e(`Service '${service}' got no load-balancer address within ${Math.round(p.addressTimeoutMs / 1000)} s (input 'address-timeout'). The gateway is Ready; the cluster may have no load-balancer controller (MetalLB, a cloud provider), or it is slow. 'gateway-url' is empty.`);
         }
-        await github.setStatus(deploymentId, 'success', { description: 'API Management gateway preview is Ready', environmentUrl: gatewayUrl, logUrl: p.context.runUrl });
-        await github.upsertComment(p.pullRequest, facts.marker, (0,preview_comment/* renderComment */.w)({ ...facts, at: new Date() }, { state: 'ready', gatewayUrl, readyReplicas: rolled.ready, tokenExpiresOn: rolled.minted.token.expiresOn.toISOString(), commit }));
+        const description = settings.wait ? 'API Management gateway preview is Ready' : 'API Management gateway preview applied (not waited for)';
+        await github.setStatus(deploymentId, 'success', { description, environmentUrl: gatewayUrl, logUrl: p.context.runUrl });
+        const address = gatewayUrl ?? (settings.gateway.serviceType !== 'LoadBalancer' ? `none (service-type ${settings.gateway.serviceType})` : !settings.wait ? 'not waited for (wait: false)' : undefined);
+        await github.upsertComment(p.pullRequest, facts.marker, (0,preview_comment/* renderComment */.w)({ ...facts, at: new Date() }, { state: 'ready', gatewayUrl, address, readyReplicas: settings.wait ? rolled.ready : undefined, tokenExpiresOn: rolled.minted.token.expiresOn.toISOString(), commit }));
         await (0,report/* writeReport */.u5)({ ...(0,deploy/* deployReport */.yQ)(settings, rolled), preview: { pullRequest: p.pullRequest, gatewayName: apim.gatewayName, apis: p.apis, gatewayUrl } });
     }
     catch (error) {
         // The pull request shows the failure too; reporting it must not hide the error itself.
-        const reason = (0,errors/* describeError */.Uc)(error);
+        const reason = (0,errors/* describeError */.Uc)(error).replace('See the diagnostics above.', "See the diagnostics in the run's log.");
         await github.setStatus(deploymentId, 'failure', { description: 'The API Management gateway preview failed', logUrl: p.context.runUrl }).catch(e => core/* warning */.$e(`Could not mark the GitHub deployment failed: ${(0,errors/* describeError */.Uc)(e)}`));
         await github.upsertComment(p.pullRequest, facts.marker, (0,preview_comment/* renderComment */.w)({ ...facts, at: new Date() }, { state: 'failed', reason, commit })).catch(e => core/* warning */.$e(`Could not update the pull-request comment: ${(0,errors/* describeError */.Uc)(e)}`));
         throw error;
@@ -163,6 +415,10 @@ async function syncApis(gateways, apis) {
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   w: () => (/* binding */ renderComment)
 /* harmony export */ });
+/** A table cell: a `|` would end it early. */
+function cell(text) {
+    return text.replace(/\|/g, '\\|');
+}
 function renderComment(facts, state) {
     const time = facts.at.toISOString().replace(/\.\d{3}Z$/, 'Z');
     const run = facts.runUrl ? ` ([run](${facts.runUrl}))` : '';
@@ -171,9 +427,9 @@ function renderComment(facts, state) {
     const rows = (extra) => [
         '| | |',
         '|---|---|',
-        ...extra.map(([k, v]) => `| ${k} | ${v} |`),
-        `| Gateway resource | \`${facts.gatewayName}\` in API Management \`${facts.serviceName}\` |`,
-        `| APIs | ${apis} |`,
+        ...extra.map(([k, v]) => `| ${k} | ${cell(v)} |`),
+        `| Gateway resource | ${cell(`\`${facts.gatewayName}\``)} in API Management \`${facts.serviceName}\` |`,
+        `| APIs | ${cell(apis)} |`,
         `| Namespace | \`${facts.namespace}\` |`
     ];
     let lines;
@@ -186,8 +442,8 @@ function renderComment(facts, state) {
                 `### ✅ API gateway preview: ready${commit}`,
                 '',
                 ...rows([
-                    ['URL', state.gatewayUrl ? state.gatewayUrl : '_no load-balancer address yet_ (see the run\'s warning)'],
-                    ['Replicas Ready', String(state.readyReplicas)],
+                    ['URL', state.gatewayUrl ?? (state.address ? `_${state.address}_` : '_no load-balancer address yet_ (see the run\'s warning)')],
+                    ['Replicas Ready', state.readyReplicas === undefined ? '_not waited for_' : String(state.readyReplicas)],
                     ['Token expires (UTC)', state.tokenExpiresOn]
                 ]),
                 '',

@@ -11,10 +11,11 @@ import { deployPermissions } from './kube/access.js'
 import { waitForAddress } from './kube/address.js'
 import { connect } from './kube/client.js'
 import { FIELD_MANAGER, objectNames } from './kube/manifests.js'
+import { foreignObjects, namespaceTerminating } from './kube/previews.js'
 import { renderComment } from './preview/comment.js'
 import { environmentName, gatewayDescription, gatewayLocation, ownsGateway, PREVIEW_ANNOTATION, previewLabels, previewOf } from './preview/naming.js'
 import { commentFacts, connectAzure, connectGitHub, identityOf, previewSettings } from './preview/shared.js'
-import { writeReport } from './report.js'
+import { writeReport, writeSkipped } from './report.js'
 import type { Settings } from './settings.js'
 import { checkCluster, mint } from './steps.js'
 
@@ -39,10 +40,35 @@ export async function preview(settings: Settings): Promise<void> {
     )
   }
   if (p.apis.length === 0) core.warning("'gateway-apis' is empty: the preview gateway will serve no API. List the ids of the APIs under review.")
+  const { namespace } = settings.kube
+  if (await namespaceTerminating(kube, namespace)) {
+    throw new ActionError(`Namespace '${namespace}' is still being deleted (a teardown of this preview has not finished). Nothing was changed.\nFix: re-run this job once the namespace is gone (\`kubectl get namespace ${namespace}\`); a finalizer that never completes keeps it terminating.`)
+  }
+  const names = objectNames(settings.gateway.name)
+  const foreign = await foreignObjects(kube, namespace, [
+    { kind: 'Deployment', name: names.deployment },
+    { kind: 'Service', name: names.service },
+    { kind: 'ConfigMap', name: names.configMap },
+    { kind: 'Secret', name: names.secret }
+  ], identity)
+  if (foreign.length > 0) {
+    throw new ActionError(
+      `Namespace '${namespace}' already holds ${foreign.join(', ')}, not labelled as the preview of ${previewOf(identity)}: applying the preview would take ${foreign.length === 1 ? 'it' : 'them'} over, and its teardown would delete ${foreign.length === 1 ? 'it' : 'them'}. Nothing was changed.\nFix: give each preview its own namespace (e.g. \`namespace: apim-pr-\${{ github.event.number }}\`) or, in a shared namespace, its own object names (\`name: pr-\${{ github.event.number }}\`).`
+    )
+  }
   const check = await checkCluster(kube, settings, deployPermissions(settings.wait))
 
   // --- GitHub first: proves the token may comment and deploy before anything is changed
   const github = await connectGitHub(p)
+  const state = await github.pullRequestState(p.pullRequest)
+  if (state === 'missing') throw new ActionError(`${p.repository} has no pull request #${p.pullRequest} that \`github-token\` can see. Nothing was changed.\nFix: check 'pull-request' (and that the token belongs to ${p.repository}).`)
+  if (state === 'closed') {
+    // A re-run of an old push after the pull request closed must not bring its preview back.
+    const message = `Pull request #${p.pullRequest} is closed: no preview is created for it (its teardown removes previews). Nothing was changed.`
+    core.notice(message)
+    await writeSkipped(message)
+    return
+  }
   const facts = commentFacts(settings)
   const commit = p.context.pullRequest?.number === p.pullRequest ? p.context.pullRequest.headSha : undefined
   const environment = environmentName(apim.gatewayName)
@@ -58,7 +84,11 @@ export async function preview(settings: Settings): Promise<void> {
 
     const rolled = await rollOut(kube, settings, {
       createNamespace: check.createNamespace
-        ? { labels: { 'app.kubernetes.io/managed-by': FIELD_MANAGER, ...previewLabels(identity) }, annotations: { [PREVIEW_ANNOTATION.previewOf]: previewOf(identity) } }
+        ? {
+            labels: { 'app.kubernetes.io/managed-by': FIELD_MANAGER, ...previewLabels(identity) },
+            // Prune finds a preview that failed before its Deployment existed by this namespace.
+            annotations: { [PREVIEW_ANNOTATION.previewOf]: previewOf(identity), [PREVIEW_ANNOTATION.gatewayResource]: p.gatewayResource }
+          }
         : undefined,
       token: async () => {
         const { gatewayApi } = await import('./azure/gateway-token.js')
@@ -68,18 +98,20 @@ export async function preview(settings: Settings): Promise<void> {
 
     let gatewayUrl: string | undefined
     if (settings.wait && settings.gateway.serviceType === 'LoadBalancer') {
-      const service = objectNames(settings.gateway.name).service
+      const service = names.service
       gatewayUrl = await core.group(`Waiting for Service '${service}' to get a load-balancer address`, () => waitForAddress(kube, settings.kube.namespace, service, p.addressTimeoutMs))
       if (gatewayUrl) core.info(`Gateway URL: ${gatewayUrl}`)
       else core.warning(`Service '${service}' got no load-balancer address within ${Math.round(p.addressTimeoutMs / 1000)} s (input 'address-timeout'). The gateway is Ready; the cluster may have no load-balancer controller (MetalLB, a cloud provider), or it is slow. 'gateway-url' is empty.`)
     }
 
-    await github.setStatus(deploymentId, 'success', { description: 'API Management gateway preview is Ready', environmentUrl: gatewayUrl, logUrl: p.context.runUrl })
-    await github.upsertComment(p.pullRequest, facts.marker, renderComment({ ...facts, at: new Date() }, { state: 'ready', gatewayUrl, readyReplicas: rolled.ready, tokenExpiresOn: rolled.minted.token.expiresOn.toISOString(), commit }))
+    const description = settings.wait ? 'API Management gateway preview is Ready' : 'API Management gateway preview applied (not waited for)'
+    await github.setStatus(deploymentId, 'success', { description, environmentUrl: gatewayUrl, logUrl: p.context.runUrl })
+    const address = gatewayUrl ?? (settings.gateway.serviceType !== 'LoadBalancer' ? `none (service-type ${settings.gateway.serviceType})` : !settings.wait ? 'not waited for (wait: false)' : undefined)
+    await github.upsertComment(p.pullRequest, facts.marker, renderComment({ ...facts, at: new Date() }, { state: 'ready', gatewayUrl, address, readyReplicas: settings.wait ? rolled.ready : undefined, tokenExpiresOn: rolled.minted.token.expiresOn.toISOString(), commit }))
     await writeReport({ ...deployReport(settings, rolled), preview: { pullRequest: p.pullRequest, gatewayName: apim.gatewayName, apis: p.apis, gatewayUrl } })
   } catch (error) {
     // The pull request shows the failure too; reporting it must not hide the error itself.
-    const reason = describeError(error)
+    const reason = describeError(error).replace('See the diagnostics above.', "See the diagnostics in the run's log.")
     await github.setStatus(deploymentId, 'failure', { description: 'The API Management gateway preview failed', logUrl: p.context.runUrl }).catch(e => core.warning(`Could not mark the GitHub deployment failed: ${describeError(e)}`))
     await github.upsertComment(p.pullRequest, facts.marker, renderComment({ ...facts, at: new Date() }, { state: 'failed', reason, commit })).catch(e => core.warning(`Could not update the pull-request comment: ${describeError(e)}`))
     throw error

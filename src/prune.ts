@@ -6,7 +6,7 @@ import * as core from '@actions/core'
 import { formatDuration } from './duration.js'
 import { ActionError, describeError } from './errors.js'
 import { connect } from './kube/client.js'
-import { listPreviews, type FoundPreview } from './kube/remove.js'
+import { listPreviews, type FoundPreview } from './kube/previews.js'
 import { parseGatewayResourceId } from './preview/naming.js'
 import { connectAzure, connectGitHub, previewSettings } from './preview/shared.js'
 import { writeRemovalReport } from './report.js'
@@ -16,14 +16,24 @@ import { removePreview } from './teardown.js'
 export async function prune(settings: Settings): Promise<void> {
   const p = previewSettings(settings)
   const kube = connect(settings.kube)
-  const [found, github] = await Promise.all([listPreviews(kube, p.repository, settings.kube.namespace || undefined), connectGitHub(p)])
+  const [found, github] = await Promise.all([listPreviews(kube, p.repository, settings.kube.namespace || undefined, settings.gateway.name), connectGitHub(p)])
   core.info(`Found ${found.length} preview(s) of ${p.repository}.`)
 
   const rows: { what: string; outcome: string }[] = []
+  const failures: string[] = []
   const doomed: { preview: FoundPreview; reason: string; gatewayName: string }[] = []
   for (const preview of found) {
     const what = `#${preview.pullRequest}: ${preview.namespace}/${preview.name}`
-    const state = await github.pullRequestState(preview.pullRequest)
+    let state: 'open' | 'closed' | 'missing'
+    try {
+      state = await github.pullRequestState(preview.pullRequest)
+    } catch (error) {
+      // One pull request GitHub cannot tell about must not keep the others.
+      const message = describeError(error)
+      failures.push(`${what}: ${message}`)
+      rows.push({ what, outcome: `kept: ${message.split('\n')[0]}` })
+      continue
+    }
     const ageMs = Date.now() - preview.createdAt.getTime()
     const reason = state === 'closed' ? 'pull request closed' : state === 'open' && ageMs > p.maxAgeMs ? `older than max-age (${formatDuration(ageMs)})` : undefined
     if (!reason) {
@@ -48,7 +58,6 @@ export async function prune(settings: Settings): Promise<void> {
   }
 
   const pruned: number[] = []
-  const failures: string[] = []
   if (doomed.length > 0) {
     const azure = await connectAzure(p.token)
     for (const { preview, reason, gatewayName } of doomed) {
@@ -58,7 +67,7 @@ export async function prune(settings: Settings): Promise<void> {
         apim: { ...settings.apim, gatewayName },
         kube: { ...settings.kube, namespace: preview.namespace },
         gateway: { ...settings.gateway, name: preview.name },
-        preview: { ...p, pullRequest: preview.pullRequest }
+        preview: { ...settings.preview!, pullRequest: preview.pullRequest, gatewayResource: preview.gatewayResource ?? '' }
       }
       try {
         await core.group(`Removing the preview of pull request #${preview.pullRequest} (${reason})`, () => removePreview(kube, azure.preview(one.apim), github, one))

@@ -12,7 +12,7 @@ import type { PreviewGitHub } from './github/api.js'
 import { describePermission, missingPermissions, teardownPermissions } from './kube/access.js'
 import type { Kube } from './kube/client.js'
 import { connect } from './kube/client.js'
-import { deleteLabelled, deleteNamespace, inspectNamespace } from './kube/remove.js'
+import { deleteLabelled, deleteNamespace, inspectNamespace, recordedGateway } from './kube/previews.js'
 import { renderComment } from './preview/comment.js'
 import { environmentName, ownsGateway, previewOf } from './preview/naming.js'
 import { commentFacts, connectAzure, connectGitHub, identityOf, previewSettings } from './preview/shared.js'
@@ -50,6 +50,15 @@ export async function removePreview(kube: Kube, gateways: PreviewGatewayApi, git
     )
   }
   if (namespaceState !== 'missing') {
+    // The preview records its gateway; a different gateway-name would delete the namespace and
+    // leave the real gateway (and its APIs) behind for good.
+    const recorded = await recordedGateway(kube, namespace, settings.gateway.name)
+    const given = settings.preview!.gatewayResource
+    if (recorded && given && recorded.toLowerCase() !== given.toLowerCase()) {
+      throw new ActionError(
+        `The preview in namespace '${namespace}' was created for gateway resource ${recorded}, but this teardown was given ${given}. Nothing was removed.\nFix: use the same 'gateway-name', 'service-name', 'resource-group' and 'subscription-id' as the preview step.`
+      )
+    }
     const missing = await missingPermissions(kube, namespace, teardownPermissions(namespaceState === 'owned'))
     if (missing.length > 0) {
       throw new ActionError(

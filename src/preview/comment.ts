@@ -1,7 +1,7 @@
 /** The pull-request comment of a preview, in each state of its life. Pure; never holds a token. */
 export type CommentState =
   | { state: 'deploying'; commit?: string }
-  | { state: 'ready'; gatewayUrl?: string; readyReplicas: number; tokenExpiresOn: string; commit?: string }
+  | { state: 'ready'; gatewayUrl?: string; address?: string; readyReplicas?: number; tokenExpiresOn: string; commit?: string }
   | { state: 'failed'; reason: string; commit?: string }
   | { state: 'removed'; removed: string[]; alreadyGone: string[] }
 
@@ -15,6 +15,11 @@ export interface CommentFacts {
   at: Date
 }
 
+/** A table cell: a `|` would end it early. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|')
+}
+
 export function renderComment(facts: CommentFacts, state: CommentState): string {
   const time = facts.at.toISOString().replace(/\.\d{3}Z$/, 'Z')
   const run = facts.runUrl ? ` ([run](${facts.runUrl}))` : ''
@@ -23,9 +28,9 @@ export function renderComment(facts: CommentFacts, state: CommentState): string 
   const rows = (extra: [string, string][]): string[] => [
     '| | |',
     '|---|---|',
-    ...extra.map(([k, v]) => `| ${k} | ${v} |`),
-    `| Gateway resource | \`${facts.gatewayName}\` in API Management \`${facts.serviceName}\` |`,
-    `| APIs | ${apis} |`,
+    ...extra.map(([k, v]) => `| ${k} | ${cell(v)} |`),
+    `| Gateway resource | ${cell(`\`${facts.gatewayName}\``)} in API Management \`${facts.serviceName}\` |`,
+    `| APIs | ${cell(apis)} |`,
     `| Namespace | \`${facts.namespace}\` |`
   ]
   let lines: string[]
@@ -38,8 +43,8 @@ export function renderComment(facts: CommentFacts, state: CommentState): string 
         `### ✅ API gateway preview: ready${commit}`,
         '',
         ...rows([
-          ['URL', state.gatewayUrl ? state.gatewayUrl : '_no load-balancer address yet_ (see the run\'s warning)'],
-          ['Replicas Ready', String(state.readyReplicas)],
+          ['URL', state.gatewayUrl ?? (state.address ? `_${state.address}_` : '_no load-balancer address yet_ (see the run\'s warning)')],
+          ['Replicas Ready', state.readyReplicas === undefined ? '_not waited for_' : String(state.readyReplicas)],
           ['Token expires (UTC)', state.tokenExpiresOn]
         ]),
         '',

@@ -66,12 +66,13 @@ export function ownsGateway(description: string | undefined, preview: PreviewIde
 
 /** The hidden marker that finds this preview's comment again. */
 export function commentMarker(serviceName: string, gatewayName: string): string {
-  return `<!-- apim-gateway-action preview: service=${serviceName} gateway=${gatewayName} -->`
+  // API Management names are case-insensitive: `PR-7` and `pr-7` are one gateway.
+  return `<!-- apim-gateway-action preview: service=${serviceName.toLowerCase()} gateway=${gatewayName.toLowerCase()} -->`
 }
 
 /** The GitHub deployment environment of a preview. */
 export function environmentName(gatewayName: string): string {
-  return `apim-${gatewayName}`
+  return `apim-${gatewayName.toLowerCase()}`
 }
 
 export function gatewayResourceId(apim: { subscriptionId: string; resourceGroup: string; serviceName: string; gatewayName: string }): string {

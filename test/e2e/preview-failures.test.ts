@@ -94,16 +94,18 @@ describe('preview refusals', () => {
 
 describe('a preview that failed half-way', () => {
   test('is reported failed on the pull request, and teardown removes what exists and names what was never there', async () => {
-    const w = await createPreviewWorld('half', { pulls: [{ number: 27 }] })
+    const w = await createPreviewWorld('half', { pulls: [{ number: 27 }, { number: 28 }] })
     // The gateway resource and its APIs are created; minting its token is then refused.
-    await w.emulator.injectFault({
-      listener: 'arm',
-      method: 'POST',
-      pathIncludes: `${w.subscriptionId}/resourceGroups/${w.resourceGroup}/providers/Microsoft.ApiManagement/service/${w.serviceName}/gateways/pr-27/generateToken`,
-      status: 403,
-      body: { error: { code: 'AuthorizationFailed', message: 'The client does not have authorization to perform action generateToken.' } },
-      times: 5
-    })
+    for (const pr of [27, 28]) {
+      await w.emulator.injectFault({
+        listener: 'arm',
+        method: 'POST',
+        pathIncludes: `${w.subscriptionId}/resourceGroups/${w.resourceGroup}/providers/Microsoft.ApiManagement/service/${w.serviceName}/gateways/pr-${pr}/generateToken`,
+        status: 403,
+        body: { error: { code: 'AuthorizationFailed', message: 'The client does not have authorization to perform action generateToken.' } },
+        times: 5
+      })
+    }
     const up = await w.run({ command: 'preview', pr: 27, inputs: { 'gateway-apis': 'echo-api' } })
     expect(up.code).toBe(1)
     expect(up.stdout).toMatch(/::error::generateToken on gateway 'pr-27' .* failed\. API Management answered 403 AuthorizationFailed/)
@@ -113,10 +115,24 @@ describe('a preview that failed half-way', () => {
     expect(comments[0].body).toContain('failed')
     expect(comments[0].body).toContain('AuthorizationFailed')
     const [deployment] = await w.emulator.deployments(w.owner, w.repo)
-    expect(deployment.statuses.map(s => s.state)).toEqual(['failure', 'in_progress'])
+    expect(deployment.statuses.map(status => status.state)).toEqual(['failure', 'in_progress'])
     // The namespace was created (labelled) before the token was refused; the objects never were.
     expect(await w.namespaceExists(w.namespaceOf(27))).toBe(true)
     expect((await w.apps.listNamespacedDeployment({ namespace: w.namespaceOf(27) })).items).toEqual([])
+
+    // Prune finds such a preview by its namespace (it has no Deployment), and one pull request
+    // GitHub cannot answer for does not keep the others.
+    expect((await w.run({ command: 'preview', pr: 28, inputs: { 'gateway-apis': 'echo-api' } })).code).toBe(1)
+    await w.emulator.setPull(w.owner, w.repo, { number: 28, state: 'closed' })
+    await w.emulator.injectFault({ listener: 'githubApi', method: 'GET', pathIncludes: `/repos/${w.repository}/pulls/27`, status: 502, times: 10 })
+    const pruned = await w.run({ command: 'prune' })
+    expect(pruned.code).toBe(1)
+    expect(pruned.outputs.pruned).toBe('28')
+    expect(pruned.stdout).toMatch(/::error::1 preview\(s\) could not be removed:\n?.*#27: .*Reading pull request #27 failed: GitHub answered 502/s)
+    expect((await w.gateway(28)).exists).toBe(false)
+    expect(await w.namespaceExists(w.namespaceOf(28))).toBe(false)
+    expect((await w.gateway(27)).exists).toBe(true)
+    await w.emulator.clearFaults(`/repos/${w.repository}/pulls/27`)
 
     const down = await w.run({ command: 'teardown', pr: 27 })
     expect(down.code).toBe(0)
@@ -125,8 +141,9 @@ describe('a preview that failed half-way', () => {
     expect(down.log).toMatch(/Gateway resource pr-27 .*: deleted/)
     expect((await w.gateway(27)).exists).toBe(false)
     expect(await w.namespaceExists(w.namespaceOf(27))).toBe(false)
-    expect((await w.emulator.deployments(w.owner, w.repo))[0].statuses[0].state).toBe('inactive')
+    expect((await w.emulator.deployments(w.owner, w.repo)).map(d => d.statuses[0].state)).toEqual(['inactive', 'inactive'])
     expect(findLeaks(up, [...w.secrets])).toEqual([])
+    expect(findLeaks(pruned, [...w.secrets])).toEqual([])
     expect(findLeaks(down, [...w.secrets])).toEqual([])
   })
 })
@@ -141,12 +158,27 @@ describe('preview in a shared namespace', () => {
     await w.core.createNamespacedSecret({ namespace: shared, body: { metadata: { name: 'team-secret', labels: { 'apim-gateway-action/pull-request': '26' } }, stringData: { k: 'v' } } })
     await w.core.createNamespacedService({ namespace: shared, body: { metadata: { name: 'team-svc' }, spec: { ports: [{ port: 80 }] } } })
 
+    // Objects with the preview's names that are not its own are never taken over.
+    await w.core.createNamespacedConfigMap({ namespace: shared, body: { metadata: { name: 'apim-gateway-env' }, data: { 'gateway.name': 'production' } } })
+    const takeover = await w.run({ command: 'preview', pr: 26, inputs: { namespace: shared, 'gateway-apis': 'echo-api' } })
+    expect(takeover.code).toBe(1)
+    expect(takeover.stdout).toMatch(/::error::Namespace '[^']+' already holds ConfigMap 'apim-gateway-env', not labelled as the preview of .*#26.*Nothing was changed/)
+    expect((await w.core.readNamespacedConfigMap({ name: 'apim-gateway-env', namespace: shared })).data).toEqual({ 'gateway.name': 'production' })
+    expect((await w.gateway(26)).exists).toBe(false)
+    await w.core.deleteNamespacedConfigMap({ name: 'apim-gateway-env', namespace: shared })
+
     const inputs = { namespace: shared, name: 'pr-26', 'gateway-apis': 'echo-api' }
     const up = await w.run({ command: 'preview', pr: 26, inputs })
     expect(up.code).toBe(0)
     await deployedTokenIn(w, shared)
     // The namespace is not the preview's: it stays unlabelled.
     expect((await w.core.readNamespace({ name: shared })).metadata?.labels?.['apim-gateway-action/pull-request']).toBeUndefined()
+
+    // A teardown given another gateway-name would orphan the real gateway: refused.
+    const wrong = await w.run({ command: 'teardown', pr: 26, inputs: { ...inputs, 'gateway-name': 'preview-26' } })
+    expect(wrong.code).toBe(1)
+    expect(wrong.stdout).toMatch(/::error::The preview in namespace '[^']+' was created for gateway resource .*\/gateways\/pr-26, but this teardown was given .*\/gateways\/preview-26\. Nothing was removed\./)
+    expect((await w.apps.readNamespacedDeployment({ name: 'pr-26', namespace: shared })).metadata?.name).toBe('pr-26')
 
     const down = await w.run({ command: 'teardown', pr: 26, inputs })
     expect(down.code).toBe(0)
@@ -169,3 +201,22 @@ async function deployedTokenIn(w: PreviewWorld, namespace: string): Promise<void
   const secret = await w.core.readNamespacedSecret({ name: 'pr-26-token', namespace })
   w.secrets.add(Buffer.from(secret.data!['config.service.auth.key'], 'base64').toString())
 }
+
+describe("another pull request's preview in a preview's namespace", () => {
+  test("survives that namespace's teardown: only the closed pull request's objects go", async () => {
+    const w = await createPreviewWorld('nested', { pulls: [{ number: 65 }, { number: 66 }] })
+    const ns = w.namespaceOf(65)
+    expect((await w.run({ command: 'preview', pr: 65, inputs: { 'gateway-apis': 'echo-api' } })).code).toBe(0)
+    expect((await w.run({ command: 'preview', pr: 66, inputs: { namespace: ns, name: 'pr-66', 'gateway-apis': 'echo-api' } })).code).toBe(0)
+    const down = await w.run({ command: 'teardown', pr: 65 })
+    expect(down.code).toBe(0)
+    expect(await w.namespaceExists(ns)).toBe(true)
+    const deployments = (await w.apps.listNamespacedDeployment({ namespace: ns })).items.map(d => d.metadata!.name)
+    expect(deployments).toEqual(['pr-66'])
+    expect((await w.gateway(65)).exists).toBe(false)
+    expect((await w.gateway(66)).exists).toBe(true)
+    expect((await w.run({ command: 'teardown', pr: 66, inputs: { namespace: ns, name: 'pr-66' } })).code).toBe(0)
+    expect((await w.gateway(66)).exists).toBe(false)
+    await w.core.deleteNamespace({ name: ns })
+  })
+})

@@ -110,6 +110,14 @@ describe('preview life cycle', () => {
     expect(again.log).toMatch(/Gateway resource pr-7 .*: already gone/)
     expect(await previewComments(w, 7)).toHaveLength(1)
     expectClean(w, again)
+
+    // --- an old push's run re-run after the close does not bring the preview back
+    const late = await w.run({ command: 'preview', pr: 7, inputs: { 'gateway-apis': 'echo-api' } })
+    expect(late.code).toBe(0)
+    expect(late.outputs.skipped).toBe('true')
+    expect(late.stdout).toContain('::notice::Pull request #7 is closed: no preview is created for it')
+    expect((await w.gateway(7)).exists).toBe(false)
+    expect(await w.namespaceExists(ns)).toBe(false)
   })
 
   test('prune removes the preview of a closed pull request and keeps the open one; max-age removes old ones', async () => {

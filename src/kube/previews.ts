@@ -1,0 +1,210 @@
+/**
+ * The cluster side of previews: whose a namespace and objects are, removing a preview (its own
+ * namespace, or only its labelled objects), and finding previews for prune.
+ */
+import * as k8s from '@kubernetes/client-node'
+import { ActionError } from '../errors.js'
+import { PREVIEW_ANNOTATION, PREVIEW_LABEL, previewSelector, repositoryLabel, type PreviewIdentity } from '../preview/naming.js'
+import type { Kube } from './client.js'
+import { kubeError, kubeStatus } from './errors.js'
+
+/**
+ * `owned`: the namespace carries this pull request's labels (preview created it), so it goes
+ * whole. `shared`: it exists but is someone else's; only the preview's labelled objects go.
+ */
+export type NamespaceState = 'missing' | 'owned' | 'shared'
+
+function isPreviewOf(labels: Record<string, string> | undefined, preview: PreviewIdentity): boolean {
+  return labels?.[PREVIEW_LABEL.repository] === repositoryLabel(preview.repository) && labels?.[PREVIEW_LABEL.pullRequest] === String(preview.pullRequest)
+}
+
+export async function inspectNamespace(kube: Kube, name: string, preview: PreviewIdentity): Promise<NamespaceState> {
+  try {
+    const namespace = await kube.core.readNamespace({ name })
+    if (!isPreviewOf(namespace.metadata?.labels, preview)) return 'shared'
+    // Another pull request's preview placed in this one's namespace must survive its teardown.
+    const others = await otherPreviews(kube, name, preview)
+    return others.length > 0 ? 'shared' : 'owned'
+  } catch (error) {
+    const code = kubeStatus(error).code
+    if (code === 404) return 'missing'
+    // An identity that may not read namespaces did not create this one: previews in a shared
+    // namespace need only a Role there.
+    if (code === 403) return 'shared'
+    throw kubeError(`Reading namespace '${name}'`, error, kube.server)
+  }
+}
+
+/** `namespace/name` of Deployments in the namespace that belong to other previews. */
+async function otherPreviews(kube: Kube, namespace: string, preview: PreviewIdentity): Promise<string[]> {
+  const apps = kube.config.makeApiClient(k8s.AppsV1Api)
+  try {
+    const list = await apps.listNamespacedDeployment({ namespace, labelSelector: PREVIEW_LABEL.pullRequest })
+    return list.items.filter(d => !isPreviewOf(d.metadata?.labels, preview)).map(d => `${namespace}/${d.metadata?.name}`)
+  } catch (error) {
+    throw kubeError(`Listing the preview Deployments in namespace '${namespace}'`, error, kube.server)
+  }
+}
+
+/** True while the namespace is being deleted (a teardown that has not finished). */
+export async function namespaceTerminating(kube: Kube, name: string): Promise<boolean> {
+  try {
+    return Boolean((await kube.core.readNamespace({ name })).metadata?.deletionTimestamp)
+  } catch {
+    // Missing or not readable: the checks that follow explain either.
+    return false
+  }
+}
+
+/**
+ * Objects with the preview's names that exist without this pull request's labels: a production
+ * gateway or another preview in a shared namespace. Applying over them would take them over, and
+ * teardown would then delete them.
+ */
+export async function foreignObjects(kube: Kube, namespace: string, objects: { kind: string; name: string }[], preview: PreviewIdentity): Promise<string[]> {
+  const apps = kube.config.makeApiClient(k8s.AppsV1Api)
+  const read = (kind: string, name: string): Promise<{ metadata?: { labels?: Record<string, string> } }> =>
+    kind === 'Deployment'
+      ? apps.readNamespacedDeployment({ name, namespace })
+      : kind === 'Service'
+        ? kube.core.readNamespacedService({ name, namespace })
+        : kind === 'ConfigMap'
+          ? kube.core.readNamespacedConfigMap({ name, namespace })
+          : kube.core.readNamespacedSecret({ name, namespace })
+  const found = await Promise.all(
+    objects.map(async ({ kind, name }) => {
+      try {
+        return isPreviewOf((await read(kind, name)).metadata?.labels, preview) ? undefined : `${kind} '${name}'`
+      } catch (error) {
+        const code = kubeStatus(error).code
+        // Missing is what a first preview expects; refused is explained by the permission check.
+        if (code === 404 || code === 403) return undefined
+        throw kubeError(`Reading ${kind} '${name}' in namespace '${namespace}'`, error, kube.server)
+      }
+    })
+  )
+  return found.filter((f): f is string => f !== undefined)
+}
+
+/** The gateway resource a preview's Deployment records, or undefined. */
+export async function recordedGateway(kube: Kube, namespace: string, name: string): Promise<string | undefined> {
+  try {
+    const deployment = await kube.config.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name, namespace })
+    return deployment.metadata?.annotations?.[PREVIEW_ANNOTATION.gatewayResource]
+  } catch {
+    return undefined
+  }
+}
+
+/** Deletes the namespace and waits (up to `timeoutMs`) until it is gone; false when it is still terminating. */
+export async function deleteNamespace(kube: Kube, name: string, timeoutMs: number): Promise<boolean> {
+  try {
+    await kube.core.deleteNamespace({ name })
+  } catch (error) {
+    if (kubeStatus(error).code !== 404) throw kubeError(`Deleting namespace '${name}'`, error, kube.server)
+  }
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    try {
+      await kube.core.readNamespace({ name })
+    } catch (error) {
+      if (kubeStatus(error).code === 404) return true
+      throw kubeError(`Reading namespace '${name}'`, error, kube.server)
+    }
+    await new Promise(resolve => setTimeout(resolve, 250))
+  }
+  return false
+}
+
+/**
+ * Deletes the Deployments, Services, ConfigMaps and Secrets that carry this pull request's labels
+ * and the instance name — nothing without them. Returns `Kind/name` of each deleted object.
+ */
+export async function deleteLabelled(kube: Kube, namespace: string, name: string, preview: PreviewIdentity): Promise<string[]> {
+  const labelSelector = `${previewSelector(preview.repository, preview.pullRequest)},app.kubernetes.io/instance=${name}`
+  const apps = kube.config.makeApiClient(k8s.AppsV1Api)
+  type Named = { items: { metadata?: { name?: string } }[] }
+  const kinds: { kind: string; list: () => Promise<Named>; remove: (name: string) => Promise<unknown> }[] = [
+    // The Deployment first, so that no pod restarts on a Secret or ConfigMap that is going away.
+    { kind: 'Deployment', list: () => apps.listNamespacedDeployment({ namespace, labelSelector }), remove: n => apps.deleteNamespacedDeployment({ name: n, namespace, propagationPolicy: 'Background' }) },
+    { kind: 'Service', list: () => kube.core.listNamespacedService({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedService({ name: n, namespace }) },
+    { kind: 'ConfigMap', list: () => kube.core.listNamespacedConfigMap({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedConfigMap({ name: n, namespace }) },
+    { kind: 'Secret', list: () => kube.core.listNamespacedSecret({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedSecret({ name: n, namespace }) }
+  ]
+  /** The call's result; undefined when what it acts on is already gone. */
+  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn()
+    } catch (error) {
+      if (kubeStatus(error).code === 404) return undefined
+      throw kubeError(what, error, kube.server)
+    }
+  }
+  const deleted: string[] = []
+  for (const { kind, list, remove } of kinds) {
+    const found = await attempt(`Listing ${kind}s labelled ${labelSelector} in namespace '${namespace}'`, list)
+    for (const item of found?.items ?? []) {
+      const objectName = item.metadata?.name ?? ''
+      const done = await attempt(`Deleting ${kind} '${objectName}' in namespace '${namespace}'`, () => remove(objectName))
+      if (done !== undefined) deleted.push(`${kind}/${objectName}`)
+    }
+  }
+  return deleted
+}
+
+export interface FoundPreview {
+  namespace: string
+  name: string
+  pullRequest: number
+  createdAt: Date
+  gatewayResource?: string
+}
+
+/**
+ * Every preview of the repository (for prune), found through the labels: its Deployments — in
+ * `namespace` when one is given (previews sharing a namespace), else in every namespace — and, in
+ * the latter case, also the namespaces previews created, so that a preview that failed before its
+ * Deployment existed is found too (its objects are then named `defaultName`).
+ */
+export async function listPreviews(kube: Kube, repository: string, namespace: string | undefined, defaultName: string): Promise<FoundPreview[]> {
+  const apps = kube.config.makeApiClient(k8s.AppsV1Api)
+  const labelSelector = previewSelector(repository)
+  const where = namespace ? `namespace '${namespace}'` : 'all namespaces'
+  let list: k8s.V1DeploymentList
+  try {
+    list = namespace ? await apps.listNamespacedDeployment({ namespace, labelSelector }) : await apps.listDeploymentForAllNamespaces({ labelSelector })
+  } catch (error) {
+    const status = kubeStatus(error)
+    if (status.code === 403) {
+      throw new ActionError(
+        `Listing preview Deployments in ${where} was refused: ${status.message}\nFix: grant the identity the ClusterRole in examples/kubernetes-preview-clusterrole.yaml${namespace ? ", or 'list' on deployments in that namespace" : ", or set 'namespace' when every preview shares one namespace"}.`
+      )
+    }
+    throw kubeError(`Listing preview Deployments in ${where}`, error, kube.server)
+  }
+  const found = list.items.map(d => toFound(d.metadata!, d.metadata!.labels?.['app.kubernetes.io/instance'] ?? d.metadata!.name!))
+  if (!namespace) {
+    let namespaces: k8s.V1NamespaceList | undefined
+    try {
+      namespaces = await kube.core.listNamespace({ labelSelector })
+    } catch (error) {
+      // Without 'list namespaces' only Deployments are found; say so, do not fail.
+      if (kubeStatus(error).code !== 403) throw kubeError('Listing preview namespaces', error, kube.server)
+    }
+    for (const ns of namespaces?.items ?? []) {
+      const pr = ns.metadata?.labels?.[PREVIEW_LABEL.pullRequest]
+      if (!found.some(f => f.namespace === ns.metadata!.name && String(f.pullRequest) === pr)) found.push({ ...toFound(ns.metadata!, defaultName), namespace: ns.metadata!.name! })
+    }
+  }
+  return found.filter(p => Number.isInteger(p.pullRequest) && p.pullRequest > 0).sort((a, b) => a.pullRequest - b.pullRequest || a.namespace.localeCompare(b.namespace))
+}
+
+function toFound(metadata: k8s.V1ObjectMeta, name: string): FoundPreview {
+  return {
+    namespace: metadata.namespace ?? '',
+    name,
+    pullRequest: Number(metadata.labels?.[PREVIEW_LABEL.pullRequest]),
+    createdAt: new Date(metadata.creationTimestamp ?? 0),
+    gatewayResource: metadata.annotations?.[PREVIEW_ANNOTATION.gatewayResource]
+  }
+}
