@@ -37,14 +37,14 @@ export async function acquireLock(kube: Kube, namespace: string, name: string, h
     const expires = renewed + (existing.spec?.leaseDurationSeconds ?? LEASE_SECONDS) * 1000
     if (existing.spec?.holderIdentity && expires > Date.now()) {
       throw new ActionError(
-        `Another run of the action is deploying or rotating this gateway: the lock (Lease '${name}' in namespace '${namespace}') is held by ${existing.spec.holderIdentity}. Nothing was changed.\n` +
+        `Another run of the action is deploying or rotating this gateway: the lock (Lease '${name}' in namespace '${namespace}') is held by ${existing.spec.holderIdentity}. Nothing was changed in the cluster.\n` +
           `Fix: let that run finish (one workflow \`concurrency:\` group for the deploy and rotation workflows avoids this). If it was cancelled, its lock expires at ${new Date(expires).toISOString()}; re-run after that.`
       )
     }
     try {
       lease = await api.replaceNamespacedLease({ name, namespace, body: { metadata: { name, namespace, resourceVersion: existing.metadata?.resourceVersion }, spec: spec() } })
     } catch (raceError) {
-      if (kubeStatus(raceError).code === 409) throw new ActionError(`Another run of the action took the lock (Lease '${name}') at the same moment. Nothing was changed; re-run later.`)
+      if (kubeStatus(raceError).code === 409) throw new ActionError(`Another run of the action took the lock (Lease '${name}') at the same moment. Nothing was changed in the cluster; re-run later.`)
       throw kubeError(`Taking the lock (Lease '${name}')`, raceError, kube.server)
     }
   }
