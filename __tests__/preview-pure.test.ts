@@ -157,8 +157,9 @@ describe('commentMarker and environmentName', () => {
     expect(commentMarker('contoso-apim', 'pr-7')).toBe(marker)
   })
 
-  it('names the environment after the gateway', () => {
-    expect(environmentName('pr-7')).toBe('apim-pr-7')
+  it('names the environment after the service and the gateway (two services may both have a pr-7)', () => {
+    expect(environmentName('contoso-apim', 'pr-7')).toBe('apim-contoso-apim-pr-7')
+    expect(environmentName('other-apim', 'pr-7')).not.toBe(environmentName('contoso-apim', 'pr-7'))
   })
 })
 
@@ -389,14 +390,20 @@ describe('renderComment', () => {
     expect(body).not.toContain(' for ')
   })
 
-  it('deploying and failed show the short commit; failed shows the reason in a code block, cut to 3000 characters', () => {
+  it('deploying and failed show the short commit; failed shows the reason, cut to 1000 characters', () => {
     expect(renderComment(facts, states[0])).toContain('deploying for 0123456')
     const failed = renderComment(facts, states[2])
     expect(failed).toContain('failed for 0123456')
-    expect(failed).toContain('```\nRollout timed out\n```')
+    expect(failed).toContain('\nRollout timed out\n')
     const long = renderComment(facts, { state: 'failed', reason: 'x'.repeat(5000) })
-    expect(long).toContain('x'.repeat(3000))
-    expect(long).not.toContain('x'.repeat(3001))
+    expect(long).toContain('x'.repeat(1000))
+    expect(long).not.toContain('x'.repeat(1001))
+  })
+
+  it('says a preview is being removed', () => {
+    const body = renderComment(facts, { state: 'removing' })
+    expect(body.split('\n')[0]).toBe(marker)
+    expect(body).toContain('being removed')
   })
 
   it('shows _none_ when the preview serves no APIs', () => {
@@ -534,6 +541,6 @@ describe('renderComment edge cases', () => {
 
   it('finds the same comment and environment whatever the gateway name case', () => {
     expect(commentMarker('SVC', 'PR-7')).toBe(commentMarker('svc', 'pr-7'))
-    expect(environmentName('PR-7')).toBe(environmentName('pr-7'))
+    expect(environmentName('SVC', 'PR-7')).toBe(environmentName('svc', 'pr-7'))
   })
 })

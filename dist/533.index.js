@@ -62,9 +62,13 @@ function describeArmError(error, operation, target) {
                     : 'Check `gateway-name`; the gateway resource must exist in API Management (Deployment and infrastructure > Gateways) before a token can be minted.';
     }
     else if (status === 403) {
+        const tokenRole = 'the README\'s custom role "API Management Gateway Token Operator" grants exactly that and \'Microsoft.ApiManagement/service/gateways/read\'';
+        const previewRole = 'the README\'s custom role "API Management Gateway Preview Operator" (examples/azure-preview-role.json) grants every action previews need';
         const role = PREVIEW_OPERATIONS.includes(operation)
-            ? 'the README\'s custom role "API Management Gateway Preview Operator" (examples/azure-preview-role.json) grants every action previews need'
-            : 'the README\'s custom role "API Management Gateway Token Operator" grants exactly that and \'Microsoft.ApiManagement/service/gateways/read\'';
+            ? previewRole
+            : operation === 'generateToken'
+                ? `${tokenRole} (deploy, rotate); for previews, ${previewRole}`
+                : tokenRole;
         fix = `The identity${target.clientId ? ` (client ID '${target.clientId}')` : ''} lacks '${ACTIONS[operation]}'. Assign it a role that allows it on the gateway or service scope — ${role}.`;
     }
     else if (status === 401) {

@@ -11,6 +11,7 @@ export const modules = {
 /* harmony export */   BK: () => (/* binding */ deleteNamespace),
 /* harmony export */   Fo: () => (/* binding */ recordedGateway),
 /* harmony export */   Md: () => (/* binding */ namespaceTerminating),
+/* harmony export */   ft: () => (/* binding */ releaseNamespace),
 /* harmony export */   ux: () => (/* binding */ inspectNamespace),
 /* harmony export */   xc: () => (/* binding */ foreignObjects)
 /* harmony export */ });
@@ -30,35 +31,51 @@ function isPreviewOf(labels, preview) {
     return labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.repository] === (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repositoryLabel */ .v7)(preview.repository) && labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest] === String(preview.pullRequest);
 }
 async function inspectNamespace(kube, name, preview) {
+    let namespace;
     try {
-        const namespace = await kube.core.readNamespace({ name });
-        if (!isPreviewOf(namespace.metadata?.labels, preview))
-            return 'shared';
-        // Another pull request's preview placed in this one's namespace must survive its teardown.
-        const others = await otherPreviews(kube, name, preview);
-        return others.length > 0 ? 'shared' : 'owned';
+        namespace = await kube.core.readNamespace({ name });
     }
     catch (error) {
         const code = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code;
         if (code === 404)
-            return 'missing';
+            return { state: 'missing', created: false, others: [] };
         // An identity that may not read namespaces did not create this one: previews in a shared
         // namespace need only a Role there.
         if (code === 403)
-            return 'shared';
+            return { state: 'shared', created: false, others: [] };
         throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Reading namespace '${name}'`, error, kube.server);
     }
+    if (!isPreviewOf(namespace.metadata?.labels, preview))
+        return { state: 'shared', created: false, others: [] };
+    const gatewayResource = namespace.metadata?.annotations?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_ANNOTATION */ .RQ.gatewayResource];
+    const others = await otherObjects(kube, name, preview);
+    return { state: others.length > 0 ? 'shared' : 'owned', created: true, gatewayResource, others };
 }
-/** `namespace/name` of Deployments in the namespace that belong to other previews. */
-async function otherPreviews(kube, namespace, preview) {
+/**
+ * `Kind/name` of the Deployments, Services, ConfigMaps and Secrets in the namespace that are not
+ * this preview's — what deleting the namespace would take with it. What Kubernetes puts in every
+ * namespace (the root CA ConfigMap, service-account token Secrets) does not count.
+ */
+async function otherObjects(kube, namespace, preview) {
     const apps = kube.config.makeApiClient(_kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .AppsV1Api */ .eY6);
-    try {
-        const list = await apps.listNamespacedDeployment({ namespace, labelSelector: _preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest });
-        return list.items.filter(d => !isPreviewOf(d.metadata?.labels, preview)).map(d => `${namespace}/${d.metadata?.name}`);
-    }
-    catch (error) {
-        throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Listing the preview Deployments in namespace '${namespace}'`, error, kube.server);
-    }
+    const lists = [
+        ['Deployment', () => apps.listNamespacedDeployment({ namespace })],
+        ['Service', () => kube.core.listNamespacedService({ namespace })],
+        ['ConfigMap', () => kube.core.listNamespacedConfigMap({ namespace })],
+        ['Secret', () => kube.core.listNamespacedSecret({ namespace })]
+    ];
+    const found = await Promise.all(lists.map(async ([kind, list]) => {
+        try {
+            return (await list()).items
+                .filter(i => !isPreviewOf(i.metadata?.labels, preview))
+                .filter(i => !(kind === 'ConfigMap' && i.metadata?.name === 'kube-root-ca.crt') && i.type !== 'kubernetes.io/service-account-token')
+                .map(i => `${kind}/${i.metadata?.name}`);
+        }
+        catch (error) {
+            throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Listing the ${kind}s in namespace '${namespace}'`, error, kube.server);
+        }
+    }));
+    return found.flat();
 }
 /** True while the namespace is being deleted (a teardown that has not finished). */
 async function namespaceTerminating(kube, name) {
@@ -106,6 +123,24 @@ async function recordedGateway(kube, namespace, name) {
     }
     catch {
         return undefined;
+    }
+}
+/**
+ * Takes the preview's labels off a namespace it created but that now holds other objects too: it
+ * stays, and is no longer taken for this preview (by prune, or by a later teardown).
+ */
+async function releaseNamespace(kube, name) {
+    const body = {
+        metadata: {
+            labels: { [_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.repository]: null, [_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest]: null },
+            annotations: { [_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_ANNOTATION */ .RQ.previewOf]: null, [_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_ANNOTATION */ .RQ.gatewayResource]: null }
+        }
+    };
+    try {
+        await kube.core.patchNamespace({ name, body }, _kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .setHeaderOptions */ .OkF('Content-Type', _kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .PatchStrategy */ .Qve.MergePatch));
+    }
+    catch (error) {
+        throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Removing the preview's labels from namespace '${name}'`, error, kube.server);
     }
 }
 /** Deletes the namespace and waits (up to `timeoutMs`) until it is gone; false when it is still terminating. */
@@ -263,7 +298,10 @@ function renderComment(facts, state) {
             ];
             break;
         case 'failed':
-            lines = [`### ❌ API gateway preview: failed${commit}`, '', '```', state.reason.slice(0, 3000), '```', '', ...rows([]), '', `_Updated ${time}${run}._`];
+            lines = [`### ❌ API gateway preview: failed${commit}`, '', state.reason.slice(0, 1000), '', ...rows([]), '', `_Updated ${time}${run}._`];
+            break;
+        case 'removing':
+            lines = ['### 🧹 API gateway preview: being removed', '', `_Started ${time}${run}._`];
             break;
         case 'removed':
             lines = [
@@ -372,25 +410,29 @@ async function teardown(settings) {
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(nothing ? 'Nothing to do: the preview was already gone.' : 'Preview removed.');
     await (0,_report_js__WEBPACK_IMPORTED_MODULE_7__/* .writeRemovalReport */ .ke)(`API Management gateway preview of pull request #${p.pullRequest} ${nothing ? 'was already gone' : 'removed'}`, removals, { skipped: 'false' });
 }
-/** Removes one preview; also used by prune. */
+/**
+ * Removes one preview; also used by prune. Everything that can refuse is asked first. Then GitHub
+ * (which proves the token's permissions), then API Management, then the cluster last: a preview
+ * whose removal stops half-way keeps its labelled namespace, through which prune finds it again.
+ */
 async function removePreview(kube, gateways, github, settings) {
     const identity = (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .identityOf */ .cu)(settings);
     const { namespace } = settings.kube;
     const { gatewayName, serviceName } = settings.apim;
     // --- checks, before anything is removed
-    const [namespaceState, gateway] = await Promise.all([(0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .inspectNamespace */ .ux)(kube, namespace, identity), gateways.getGateway()]);
+    const [facts, gateway] = await Promise.all([(0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .inspectNamespace */ .ux)(kube, namespace, identity), gateways.getGateway()]);
     if (gateway && !(0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_5__/* .ownsGateway */ .c6)(gateway.description, identity)) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`Gateway '${gatewayName}' in API Management service '${serviceName}' is not the preview of ${(0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_5__/* .previewOf */ .oW)(identity)} (its description does not say so), so teardown does not delete it. Nothing was removed.\nFix: check 'gateway-name' and 'pull-request'; teardown only deletes gateways that 'command: preview' created for this pull request.`);
     }
-    if (namespaceState !== 'missing') {
-        // The preview records its gateway; a different gateway-name would delete the namespace and
-        // leave the real gateway (and its APIs) behind for good.
-        const recorded = await (0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .recordedGateway */ .Fo)(kube, namespace, settings.gateway.name);
+    if (facts.state !== 'missing') {
+        // The preview records its gateway; another gateway-name would delete the namespace and leave
+        // the real gateway (and its APIs) behind for good.
+        const recorded = (await (0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .recordedGateway */ .Fo)(kube, namespace, settings.gateway.name)) ?? facts.gatewayResource;
         const given = settings.preview.gatewayResource;
         if (recorded && given && recorded.toLowerCase() !== given.toLowerCase()) {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`The preview in namespace '${namespace}' was created for gateway resource ${recorded}, but this teardown was given ${given}. Nothing was removed.\nFix: use the same 'gateway-name', 'service-name', 'resource-group' and 'subscription-id' as the preview step.`);
         }
-        const missing = await (0,_kube_access_js__WEBPACK_IMPORTED_MODULE_2__/* .missingPermissions */ .HR)(kube, namespace, (0,_kube_access_js__WEBPACK_IMPORTED_MODULE_2__/* .teardownPermissions */ .pb)(namespaceState === 'owned'));
+        const missing = await (0,_kube_access_js__WEBPACK_IMPORTED_MODULE_2__/* .missingPermissions */ .HR)(kube, namespace, (0,_kube_access_js__WEBPACK_IMPORTED_MODULE_2__/* .teardownPermissions */ .pb)(facts.state === 'owned' ? 'owned' : facts.created ? 'created-shared' : 'shared'));
         if (missing.length > 0) {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`The Kubernetes identity may not ${missing.map(_kube_access_js__WEBPACK_IMPORTED_MODULE_2__/* .describePermission */ .D).join(', ')} in namespace '${namespace}', which teardown needs. Nothing was removed.\nFix: grant it the ClusterRole in examples/kubernetes-preview-clusterrole.yaml (README: "Pull-request previews").`);
         }
@@ -400,17 +442,11 @@ async function removePreview(kube, gateways, github, settings) {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`${what}: ${outcome}`);
         removals.push({ what, outcome, removed });
     };
-    if (namespaceState === 'owned') {
-        const gone = await (0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .deleteNamespace */ .BK)(kube, namespace, settings.timeoutMs);
-        note(`Namespace ${namespace}`, gone ? 'deleted' : 'deletion started; still terminating', true);
-    }
-    else if (namespaceState === 'shared') {
-        const deleted = await (0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .deleteLabelled */ .$x)(kube, namespace, settings.gateway.name, identity);
-        note(`Preview objects in namespace ${namespace}`, deleted.length > 0 ? `deleted ${deleted.join(', ')} (objects without this preview's labels left alone)` : "already gone (nothing there carries this preview's labels)", deleted.length > 0);
-    }
-    else {
-        note(`Namespace ${namespace}`, 'already gone', false);
-    }
+    const commentOf = (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .commentFacts */ .$V)(settings);
+    const commented = await github.updateComment(identity.pullRequest, commentOf.marker, (0,_preview_comment_js__WEBPACK_IMPORTED_MODULE_8__/* .renderComment */ .w)(commentOf, { state: 'removing' }));
+    const environment = (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_5__/* .environmentName */ .VE)(serviceName, gatewayName);
+    const deactivated = await github.deactivate(environment, 'The API Management gateway preview was removed');
+    note(`GitHub deployments of environment ${environment}`, deactivated > 0 ? `${deactivated} marked inactive` : 'already inactive (or none)', deactivated > 0);
     if (gateway) {
         const apis = await gateways.gatewayApis();
         await Promise.all(apis.map(api => gateways.removeApi(api)));
@@ -421,17 +457,26 @@ async function removePreview(kube, gateways, github, settings) {
     else {
         note(`Gateway resource ${gatewayName} in ${serviceName}`, 'already gone', false);
     }
-    const environment = (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_5__/* .environmentName */ .VE)(gatewayName);
-    const deactivated = await github.deactivate(environment, 'The API Management gateway preview was removed');
-    note(`GitHub deployments of environment ${environment}`, deactivated > 0 ? `${deactivated} marked inactive` : 'already inactive (or none)', deactivated > 0);
-    const facts = (0,_preview_shared_js__WEBPACK_IMPORTED_MODULE_6__/* .commentFacts */ .$V)(settings);
-    const body = (0,_preview_comment_js__WEBPACK_IMPORTED_MODULE_8__/* .renderComment */ .w)(facts, {
-        state: 'removed',
-        removed: removals.filter(r => r.removed).map(r => `${r.what} (${r.outcome})`),
-        alreadyGone: removals.filter(r => !r.removed).map(r => r.what)
-    });
-    const updated = await github.updateComment(identity.pullRequest, facts.marker, body);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(updated ? 'Pull-request comment updated.' : 'No preview comment on the pull request to update.');
+    if (facts.state === 'owned') {
+        const gone = await (0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .deleteNamespace */ .BK)(kube, namespace, settings.timeoutMs);
+        note(`Namespace ${namespace}`, gone ? 'deleted' : 'deletion started; still terminating', true);
+    }
+    else if (facts.state === 'shared') {
+        const deleted = await (0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .deleteLabelled */ .$x)(kube, namespace, settings.gateway.name, identity);
+        // A namespace this preview created that others now use stays, no longer labelled as its own.
+        if (facts.created)
+            await (0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .releaseNamespace */ .ft)(kube, namespace);
+        const kept = facts.created ? `; the namespace stays, without the preview's labels: it also holds ${facts.others.slice(0, 5).join(', ')}${facts.others.length > 5 ? ', …' : ''}` : '';
+        note(`Preview objects in namespace ${namespace}`, deleted.length > 0 ? `deleted ${deleted.join(', ')} (objects without this preview's labels left alone${kept})` : `already gone (nothing there carries this preview's labels${kept})`, deleted.length > 0);
+    }
+    else {
+        note(`Namespace ${namespace}`, 'already gone', false);
+    }
+    if (commented) {
+        const body = (0,_preview_comment_js__WEBPACK_IMPORTED_MODULE_8__/* .renderComment */ .w)({ ...commentOf, at: new Date() }, { state: 'removed', removed: removals.filter(r => r.removed).map(r => `${r.what} (${r.outcome})`), alreadyGone: removals.filter(r => !r.removed).map(r => r.what) });
+        await github.updateComment(identity.pullRequest, commentOf.marker, body);
+    }
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(commented ? 'Pull-request comment updated.' : 'No preview comment on the pull request to update.');
     return removals;
 }
 

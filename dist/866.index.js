@@ -11,6 +11,7 @@ export const modules = {
 /* harmony export */   BK: () => (/* binding */ deleteNamespace),
 /* harmony export */   Fo: () => (/* binding */ recordedGateway),
 /* harmony export */   Md: () => (/* binding */ namespaceTerminating),
+/* harmony export */   ft: () => (/* binding */ releaseNamespace),
 /* harmony export */   ux: () => (/* binding */ inspectNamespace),
 /* harmony export */   xc: () => (/* binding */ foreignObjects)
 /* harmony export */ });
@@ -30,35 +31,51 @@ function isPreviewOf(labels, preview) {
     return labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.repository] === (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repositoryLabel */ .v7)(preview.repository) && labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest] === String(preview.pullRequest);
 }
 async function inspectNamespace(kube, name, preview) {
+    let namespace;
     try {
-        const namespace = await kube.core.readNamespace({ name });
-        if (!isPreviewOf(namespace.metadata?.labels, preview))
-            return 'shared';
-        // Another pull request's preview placed in this one's namespace must survive its teardown.
-        const others = await otherPreviews(kube, name, preview);
-        return others.length > 0 ? 'shared' : 'owned';
+        namespace = await kube.core.readNamespace({ name });
     }
     catch (error) {
         const code = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code;
         if (code === 404)
-            return 'missing';
+            return { state: 'missing', created: false, others: [] };
         // An identity that may not read namespaces did not create this one: previews in a shared
         // namespace need only a Role there.
         if (code === 403)
-            return 'shared';
+            return { state: 'shared', created: false, others: [] };
         throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Reading namespace '${name}'`, error, kube.server);
     }
+    if (!isPreviewOf(namespace.metadata?.labels, preview))
+        return { state: 'shared', created: false, others: [] };
+    const gatewayResource = namespace.metadata?.annotations?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_ANNOTATION */ .RQ.gatewayResource];
+    const others = await otherObjects(kube, name, preview);
+    return { state: others.length > 0 ? 'shared' : 'owned', created: true, gatewayResource, others };
 }
-/** `namespace/name` of Deployments in the namespace that belong to other previews. */
-async function otherPreviews(kube, namespace, preview) {
+/**
+ * `Kind/name` of the Deployments, Services, ConfigMaps and Secrets in the namespace that are not
+ * this preview's — what deleting the namespace would take with it. What Kubernetes puts in every
+ * namespace (the root CA ConfigMap, service-account token Secrets) does not count.
+ */
+async function otherObjects(kube, namespace, preview) {
     const apps = kube.config.makeApiClient(_kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .AppsV1Api */ .eY6);
-    try {
-        const list = await apps.listNamespacedDeployment({ namespace, labelSelector: _preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest });
-        return list.items.filter(d => !isPreviewOf(d.metadata?.labels, preview)).map(d => `${namespace}/${d.metadata?.name}`);
-    }
-    catch (error) {
-        throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Listing the preview Deployments in namespace '${namespace}'`, error, kube.server);
-    }
+    const lists = [
+        ['Deployment', () => apps.listNamespacedDeployment({ namespace })],
+        ['Service', () => kube.core.listNamespacedService({ namespace })],
+        ['ConfigMap', () => kube.core.listNamespacedConfigMap({ namespace })],
+        ['Secret', () => kube.core.listNamespacedSecret({ namespace })]
+    ];
+    const found = await Promise.all(lists.map(async ([kind, list]) => {
+        try {
+            return (await list()).items
+                .filter(i => !isPreviewOf(i.metadata?.labels, preview))
+                .filter(i => !(kind === 'ConfigMap' && i.metadata?.name === 'kube-root-ca.crt') && i.type !== 'kubernetes.io/service-account-token')
+                .map(i => `${kind}/${i.metadata?.name}`);
+        }
+        catch (error) {
+            throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Listing the ${kind}s in namespace '${namespace}'`, error, kube.server);
+        }
+    }));
+    return found.flat();
 }
 /** True while the namespace is being deleted (a teardown that has not finished). */
 async function namespaceTerminating(kube, name) {
@@ -106,6 +123,24 @@ async function recordedGateway(kube, namespace, name) {
     }
     catch {
         return undefined;
+    }
+}
+/**
+ * Takes the preview's labels off a namespace it created but that now holds other objects too: it
+ * stays, and is no longer taken for this preview (by prune, or by a later teardown).
+ */
+async function releaseNamespace(kube, name) {
+    const body = {
+        metadata: {
+            labels: { [_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.repository]: null, [_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest]: null },
+            annotations: { [_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_ANNOTATION */ .RQ.previewOf]: null, [_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_ANNOTATION */ .RQ.gatewayResource]: null }
+        }
+    };
+    try {
+        await kube.core.patchNamespace({ name, body }, _kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .setHeaderOptions */ .OkF('Content-Type', _kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .PatchStrategy */ .Qve.MergePatch));
+    }
+    catch (error) {
+        throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Removing the preview's labels from namespace '${name}'`, error, kube.server);
     }
 }
 /** Deletes the namespace and waits (up to `timeoutMs`) until it is gone; false when it is still terminating. */
@@ -269,6 +304,8 @@ async function waitForAddress(kube, namespace, name, timeoutMs) {
     }
 }
 
+// EXTERNAL MODULE: ./src/kube/apply.ts
+var apply = __webpack_require__(9501);
 // EXTERNAL MODULE: ./src/kube/client.ts
 var client = __webpack_require__(1934);
 // EXTERNAL MODULE: ./src/kube/manifests.ts
@@ -304,6 +341,7 @@ var steps = __webpack_require__(1760);
 
 
 
+
 async function preview(settings) {
     const p = (0,shared/* previewSettings */.af)(settings);
     const identity = (0,shared/* identityOf */.cu)(settings);
@@ -317,7 +355,8 @@ async function preview(settings) {
         throw new errors/* ActionError */.lZ(`API Management service '${apim.serviceName}' has no API with the id ${unknown.map(a => `'${a}'`).join(', ')} (input 'gateway-apis'). Nothing was created.\nFix: give API ids — the last segment of the API's resource id, e.g. 'echo-api' — not display names or URL paths.`);
     }
     if (existing && !(0,naming/* ownsGateway */.c6)(existing.description, identity)) {
-        throw new errors/* ActionError */.lZ(`Gateway '${apim.gatewayName}' already exists in API Management service '${apim.serviceName}' and is not the preview of ${(0,naming/* previewOf */.oW)(identity)} (its description does not say so). Nothing was changed.\nFix: give each preview its own gateway, e.g. \`gateway-name: pr-\${{ github.event.number }}\`. The action never takes over, or deletes, a gateway it did not create for this pull request.`);
+        const description = existing.description ? `its description: "${existing.description.slice(0, 200)}"` : 'it has no description';
+        throw new errors/* ActionError */.lZ(`Gateway '${apim.gatewayName}' already exists in API Management service '${apim.serviceName}' and is not the preview of ${(0,naming/* previewOf */.oW)(identity)} (${description}). Nothing was changed.\nFix: give this preview a gateway name no other gateway has — one per pull request, and unique across the repositories that share this service, e.g. \`gateway-name: ${p.repository.split('/')[1]}-pr-\${{ github.event.number }}\`. The action never takes over, or deletes, a gateway it did not create for this pull request.`);
     }
     if (p.apis.length === 0)
         core/* warning */.$e("'gateway-apis' is empty: the preview gateway will serve no API. List the ids of the APIs under review.");
@@ -350,28 +389,32 @@ async function preview(settings) {
     }
     const facts = (0,shared/* commentFacts */.$V)(settings);
     const commit = p.context.pullRequest?.number === p.pullRequest ? p.context.pullRequest.headSha : undefined;
-    const environment = (0,naming/* environmentName */.VE)(apim.gatewayName);
+    const environment = (0,naming/* environmentName */.VE)(apim.serviceName, apim.gatewayName);
     const comment = await github.upsertComment(p.pullRequest, facts.marker, (0,preview_comment/* renderComment */.w)(facts, { state: 'deploying', commit }));
     core/* info */.pq(`Pull-request comment ${comment}.`);
     const deploymentId = await github.createDeployment(commit ?? `refs/pull/${p.pullRequest}/head`, environment, `API Management gateway preview of ${(0,naming/* previewOf */.oW)(identity)}`);
     await github.setStatus(deploymentId, 'in_progress', { description: 'Deploying the API Management gateway preview', logUrl: p.context.runUrl });
+    // Which step failed is what the pull request shows; the cause and its fix stay in the run's log,
+    // where the runner masks the workflow's secrets (a comment is not masked, and may be public).
+    let step = 'creating the namespace';
     try {
+        if (check.createNamespace) {
+            // First, so that prune finds this preview by its namespace whatever fails next.
+            await (0,apply/* createNamespace */.YX)(kube, namespace, { 'app.kubernetes.io/managed-by': manifests/* FIELD_MANAGER */.vy, ...(0,naming/* previewLabels */.wH)(identity) }, { [naming/* PREVIEW_ANNOTATION */.RQ.previewOf]: (0,naming/* previewOf */.oW)(identity), [naming/* PREVIEW_ANNOTATION */.RQ.gatewayResource]: p.gatewayResource });
+        }
+        step = 'creating the gateway resource in API Management';
         await gateways.putGateway((0,naming/* gatewayLocation */.Wj)(identity), (0,naming/* gatewayDescription */.lA)(identity, p.context.serverUrl));
         core/* info */.pq(`Gateway resource '${apim.gatewayName}' ${existing ? 'updated' : 'created'} in API Management service '${apim.serviceName}'.`);
+        step = 'associating the APIs with the gateway';
         await syncApis(gateways, p.apis);
+        step = 'rolling out the gateway';
         const rolled = await (0,deploy/* rollOut */.Of)(kube, settings, {
-            createNamespace: check.createNamespace
-                ? {
-                    labels: { 'app.kubernetes.io/managed-by': manifests/* FIELD_MANAGER */.vy, ...(0,naming/* previewLabels */.wH)(identity) },
-                    // Prune finds a preview that failed before its Deployment existed by this namespace.
-                    annotations: { [naming/* PREVIEW_ANNOTATION */.RQ.previewOf]: (0,naming/* previewOf */.oW)(identity), [naming/* PREVIEW_ANNOTATION */.RQ.gatewayResource]: p.gatewayResource }
-                }
-                : undefined,
             token: async () => {
                 const { gatewayApi } = await Promise.all(/* import() */[__webpack_require__.e(738), __webpack_require__.e(893), __webpack_require__.e(533)]).then(__webpack_require__.bind(__webpack_require__, 9533));
                 return (0,steps/* mint */.Xx)(gatewayApi(azure.credential, p.token, apim), p.token);
             }
         });
+        step = 'reporting the preview';
         let gatewayUrl;
         if (settings.wait && settings.gateway.serviceType === 'LoadBalancer') {
             const service = names.service;
@@ -389,7 +432,7 @@ async function preview(settings) {
     }
     catch (error) {
         // The pull request shows the failure too; reporting it must not hide the error itself.
-        const reason = (0,errors/* describeError */.Uc)(error).replace('See the diagnostics above.', "See the diagnostics in the run's log.");
+        const reason = `The preview failed while ${step}. The run's log says why, and how to fix it.`;
         await github.setStatus(deploymentId, 'failure', { description: 'The API Management gateway preview failed', logUrl: p.context.runUrl }).catch(e => core/* warning */.$e(`Could not mark the GitHub deployment failed: ${(0,errors/* describeError */.Uc)(e)}`));
         await github.upsertComment(p.pullRequest, facts.marker, (0,preview_comment/* renderComment */.w)({ ...facts, at: new Date() }, { state: 'failed', reason, commit })).catch(e => core/* warning */.$e(`Could not update the pull-request comment: ${(0,errors/* describeError */.Uc)(e)}`));
         throw error;
@@ -451,7 +494,10 @@ function renderComment(facts, state) {
             ];
             break;
         case 'failed':
-            lines = [`### ❌ API gateway preview: failed${commit}`, '', '```', state.reason.slice(0, 3000), '```', '', ...rows([]), '', `_Updated ${time}${run}._`];
+            lines = [`### ❌ API gateway preview: failed${commit}`, '', state.reason.slice(0, 1000), '', ...rows([]), '', `_Updated ${time}${run}._`];
+            break;
+        case 'removing':
+            lines = ['### 🧹 API gateway preview: being removed', '', `_Started ${time}${run}._`];
             break;
         case 'removed':
             lines = [

@@ -31,9 +31,21 @@ function previewGitHub(token, repository) {
             throw describeGitHubError(error, what, permission, repository);
         }
     };
+    let self;
+    /** The token's own login; undefined for an installation token (GITHUB_TOKEN), which cannot ask. */
+    const selfLogin = () => (self ??= octokit.rest.users.getAuthenticated().then(r => r.data.login, () => undefined));
+    /**
+     * The comment holding the marker that this action wrote: anyone can paste the marker into a
+     * comment of their own, and the action must never edit (and vouch for) a stranger's comment.
+     */
     const findComment = async (pullRequest, marker) => {
         const comments = await call(`Listing the comments of pull request #${pullRequest}`, 'pull-requests: read', () => octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: pullRequest, per_page: 100 }));
-        return comments.find(c => c.body?.includes(marker))?.id;
+        for (const comment of comments.filter(c => c.body?.includes(marker))) {
+            // The workflow token comments as a bot (github-actions[bot]); a personal token as its user.
+            if (comment.user?.type === 'Bot' || (comment.user?.login !== undefined && comment.user.login === (await selfLogin())))
+                return comment.id;
+        }
+        return undefined;
     };
     const edit = (id, body) => call('Updating the preview comment', 'pull-requests: write', () => octokit.rest.issues.updateComment({ owner, repo, comment_id: id, body }));
     return {

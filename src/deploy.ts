@@ -75,14 +75,22 @@ export async function rollOut(kube: Kube, settings: Settings, plan: RollOutPlan)
     if (!settings.wait) return { minted, ready: 0 }
     const result = await core.group(`Waiting for ${settings.gateway.replicas} replica(s) to be Ready`, () => waitUntilReady(kube, settings, generation, objects.configHash))
     if (!result.ok) {
-      const canRestore = previous && previous.token.value !== minted.token.value && previous.token.expiresOn.getTime() > Date.now()
-      const state = canRestore ? (await restorePrevious(kube, settings, previous)).state : 'There was no previous working token to put back.'
+      const state = previous && revokedBy(minted, previous)
+        ? `The new token stays deployed: the previous one was minted from the ${previous.keyType === 'unknown' ? 'key this run may have regenerated' : `${previous.keyType} key, which this run regenerated`}, so it no longer works and is not put back.`
+        : previous && previous.token.value !== minted.token.value && previous.token.expiresOn.getTime() > Date.now()
+          ? (await restorePrevious(kube, settings, previous)).state
+          : 'There was no previous working token to put back.'
       throw new ActionError(`The gateway did not become Ready: ${result.reason}. ${state}\nSee the diagnostics above.`, result.diagnostics)
     }
     return { minted, ready: result.ready }
   } finally {
     await lock.release()
   }
+}
+
+/** Whether regenerating a key for `minted` revoked `previous` (or may have: its key is unrecorded). */
+function revokedBy(minted: MintedToken, previous: { keyType: string }): boolean {
+  return minted.regenerated && (previous.keyType === minted.keyType || previous.keyType === 'unknown')
 }
 
 export function deployReport(settings: Settings, rolled: RolledOut): DeployReport {

@@ -9,6 +9,7 @@ import { deployReport, rollOut } from './deploy.js'
 import { ActionError, describeError } from './errors.js'
 import { deployPermissions } from './kube/access.js'
 import { waitForAddress } from './kube/address.js'
+import { createNamespace } from './kube/apply.js'
 import { connect } from './kube/client.js'
 import { FIELD_MANAGER, objectNames } from './kube/manifests.js'
 import { foreignObjects, namespaceTerminating } from './kube/previews.js'
@@ -35,8 +36,9 @@ export async function preview(settings: Settings): Promise<void> {
     )
   }
   if (existing && !ownsGateway(existing.description, identity)) {
+    const description = existing.description ? `its description: "${existing.description.slice(0, 200)}"` : 'it has no description'
     throw new ActionError(
-      `Gateway '${apim.gatewayName}' already exists in API Management service '${apim.serviceName}' and is not the preview of ${previewOf(identity)} (its description does not say so). Nothing was changed.\nFix: give each preview its own gateway, e.g. \`gateway-name: pr-\${{ github.event.number }}\`. The action never takes over, or deletes, a gateway it did not create for this pull request.`
+      `Gateway '${apim.gatewayName}' already exists in API Management service '${apim.serviceName}' and is not the preview of ${previewOf(identity)} (${description}). Nothing was changed.\nFix: give this preview a gateway name no other gateway has — one per pull request, and unique across the repositories that share this service, e.g. \`gateway-name: ${p.repository.split('/')[1]}-pr-\${{ github.event.number }}\`. The action never takes over, or deletes, a gateway it did not create for this pull request.`
     )
   }
   if (p.apis.length === 0) core.warning("'gateway-apis' is empty: the preview gateway will serve no API. List the ids of the APIs under review.")
@@ -71,31 +73,40 @@ export async function preview(settings: Settings): Promise<void> {
   }
   const facts = commentFacts(settings)
   const commit = p.context.pullRequest?.number === p.pullRequest ? p.context.pullRequest.headSha : undefined
-  const environment = environmentName(apim.gatewayName)
+  const environment = environmentName(apim.serviceName, apim.gatewayName)
   const comment = await github.upsertComment(p.pullRequest, facts.marker, renderComment(facts, { state: 'deploying', commit }))
   core.info(`Pull-request comment ${comment}.`)
   const deploymentId = await github.createDeployment(commit ?? `refs/pull/${p.pullRequest}/head`, environment, `API Management gateway preview of ${previewOf(identity)}`)
   await github.setStatus(deploymentId, 'in_progress', { description: 'Deploying the API Management gateway preview', logUrl: p.context.runUrl })
 
+  // Which step failed is what the pull request shows; the cause and its fix stay in the run's log,
+  // where the runner masks the workflow's secrets (a comment is not masked, and may be public).
+  let step = 'creating the namespace'
   try {
+    if (check.createNamespace) {
+      // First, so that prune finds this preview by its namespace whatever fails next.
+      await createNamespace(
+        kube,
+        namespace,
+        { 'app.kubernetes.io/managed-by': FIELD_MANAGER, ...previewLabels(identity) },
+        { [PREVIEW_ANNOTATION.previewOf]: previewOf(identity), [PREVIEW_ANNOTATION.gatewayResource]: p.gatewayResource }
+      )
+    }
+    step = 'creating the gateway resource in API Management'
     await gateways.putGateway(gatewayLocation(identity), gatewayDescription(identity, p.context.serverUrl))
     core.info(`Gateway resource '${apim.gatewayName}' ${existing ? 'updated' : 'created'} in API Management service '${apim.serviceName}'.`)
+    step = 'associating the APIs with the gateway'
     await syncApis(gateways, p.apis)
 
+    step = 'rolling out the gateway'
     const rolled = await rollOut(kube, settings, {
-      createNamespace: check.createNamespace
-        ? {
-            labels: { 'app.kubernetes.io/managed-by': FIELD_MANAGER, ...previewLabels(identity) },
-            // Prune finds a preview that failed before its Deployment existed by this namespace.
-            annotations: { [PREVIEW_ANNOTATION.previewOf]: previewOf(identity), [PREVIEW_ANNOTATION.gatewayResource]: p.gatewayResource }
-          }
-        : undefined,
       token: async () => {
         const { gatewayApi } = await import('./azure/gateway-token.js')
         return mint(gatewayApi(azure.credential, p.token, apim), p.token)
       }
     })
 
+    step = 'reporting the preview'
     let gatewayUrl: string | undefined
     if (settings.wait && settings.gateway.serviceType === 'LoadBalancer') {
       const service = names.service
@@ -111,7 +122,7 @@ export async function preview(settings: Settings): Promise<void> {
     await writeReport({ ...deployReport(settings, rolled), preview: { pullRequest: p.pullRequest, gatewayName: apim.gatewayName, apis: p.apis, gatewayUrl } })
   } catch (error) {
     // The pull request shows the failure too; reporting it must not hide the error itself.
-    const reason = describeError(error).replace('See the diagnostics above.', "See the diagnostics in the run's log.")
+    const reason = `The preview failed while ${step}. The run's log says why, and how to fix it.`
     await github.setStatus(deploymentId, 'failure', { description: 'The API Management gateway preview failed', logUrl: p.context.runUrl }).catch(e => core.warning(`Could not mark the GitHub deployment failed: ${describeError(e)}`))
     await github.upsertComment(p.pullRequest, facts.marker, renderComment({ ...facts, at: new Date() }, { state: 'failed', reason, commit })).catch(e => core.warning(`Could not update the pull-request comment: ${describeError(e)}`))
     throw error

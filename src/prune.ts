@@ -70,9 +70,13 @@ export async function prune(settings: Settings): Promise<void> {
         preview: { ...settings.preview!, pullRequest: preview.pullRequest, gatewayResource: preview.gatewayResource ?? '' }
       }
       try {
-        await core.group(`Removing the preview of pull request #${preview.pullRequest} (${reason})`, () => removePreview(kube, azure.preview(one.apim), github, one))
-        pruned.push(preview.pullRequest)
-        rows.push({ what, outcome: `removed (${reason})` })
+        const removals = await core.group(`Removing the preview of pull request #${preview.pullRequest} (${reason})`, () => removePreview(kube, azure.preview(one.apim), github, one))
+        if (removals.some(r => r.removed)) {
+          pruned.push(preview.pullRequest)
+          rows.push({ what, outcome: `removed (${reason})` })
+        } else {
+          rows.push({ what, outcome: `already gone (${reason})` })
+        }
       } catch (error) {
         // One preview that cannot go must not keep the others.
         const message = describeError(error)

@@ -12,7 +12,7 @@ import type { PreviewGitHub } from './github/api.js'
 import { describePermission, missingPermissions, teardownPermissions } from './kube/access.js'
 import type { Kube } from './kube/client.js'
 import { connect } from './kube/client.js'
-import { deleteLabelled, deleteNamespace, inspectNamespace, recordedGateway } from './kube/previews.js'
+import { deleteLabelled, deleteNamespace, inspectNamespace, recordedGateway, releaseNamespace } from './kube/previews.js'
 import { renderComment } from './preview/comment.js'
 import { environmentName, ownsGateway, previewOf } from './preview/naming.js'
 import { commentFacts, connectAzure, connectGitHub, identityOf, previewSettings } from './preview/shared.js'
@@ -36,30 +36,34 @@ export async function teardown(settings: Settings): Promise<void> {
   await writeRemovalReport(`API Management gateway preview of pull request #${p.pullRequest} ${nothing ? 'was already gone' : 'removed'}`, removals, { skipped: 'false' })
 }
 
-/** Removes one preview; also used by prune. */
+/**
+ * Removes one preview; also used by prune. Everything that can refuse is asked first. Then GitHub
+ * (which proves the token's permissions), then API Management, then the cluster last: a preview
+ * whose removal stops half-way keeps its labelled namespace, through which prune finds it again.
+ */
 export async function removePreview(kube: Kube, gateways: PreviewGatewayApi, github: PreviewGitHub, settings: Settings): Promise<Removal[]> {
   const identity = identityOf(settings)
   const { namespace } = settings.kube
   const { gatewayName, serviceName } = settings.apim
 
   // --- checks, before anything is removed
-  const [namespaceState, gateway] = await Promise.all([inspectNamespace(kube, namespace, identity), gateways.getGateway()])
+  const [facts, gateway] = await Promise.all([inspectNamespace(kube, namespace, identity), gateways.getGateway()])
   if (gateway && !ownsGateway(gateway.description, identity)) {
     throw new ActionError(
       `Gateway '${gatewayName}' in API Management service '${serviceName}' is not the preview of ${previewOf(identity)} (its description does not say so), so teardown does not delete it. Nothing was removed.\nFix: check 'gateway-name' and 'pull-request'; teardown only deletes gateways that 'command: preview' created for this pull request.`
     )
   }
-  if (namespaceState !== 'missing') {
-    // The preview records its gateway; a different gateway-name would delete the namespace and
-    // leave the real gateway (and its APIs) behind for good.
-    const recorded = await recordedGateway(kube, namespace, settings.gateway.name)
+  if (facts.state !== 'missing') {
+    // The preview records its gateway; another gateway-name would delete the namespace and leave
+    // the real gateway (and its APIs) behind for good.
+    const recorded = (await recordedGateway(kube, namespace, settings.gateway.name)) ?? facts.gatewayResource
     const given = settings.preview!.gatewayResource
     if (recorded && given && recorded.toLowerCase() !== given.toLowerCase()) {
       throw new ActionError(
         `The preview in namespace '${namespace}' was created for gateway resource ${recorded}, but this teardown was given ${given}. Nothing was removed.\nFix: use the same 'gateway-name', 'service-name', 'resource-group' and 'subscription-id' as the preview step.`
       )
     }
-    const missing = await missingPermissions(kube, namespace, teardownPermissions(namespaceState === 'owned'))
+    const missing = await missingPermissions(kube, namespace, teardownPermissions(facts.state === 'owned' ? 'owned' : facts.created ? 'created-shared' : 'shared'))
     if (missing.length > 0) {
       throw new ActionError(
         `The Kubernetes identity may not ${missing.map(describePermission).join(', ')} in namespace '${namespace}', which teardown needs. Nothing was removed.\nFix: grant it the ClusterRole in examples/kubernetes-preview-clusterrole.yaml (README: "Pull-request previews").`
@@ -72,19 +76,11 @@ export async function removePreview(kube: Kube, gateways: PreviewGatewayApi, git
     core.info(`${what}: ${outcome}`)
     removals.push({ what, outcome, removed })
   }
-  if (namespaceState === 'owned') {
-    const gone = await deleteNamespace(kube, namespace, settings.timeoutMs)
-    note(`Namespace ${namespace}`, gone ? 'deleted' : 'deletion started; still terminating', true)
-  } else if (namespaceState === 'shared') {
-    const deleted = await deleteLabelled(kube, namespace, settings.gateway.name, identity)
-    note(
-      `Preview objects in namespace ${namespace}`,
-      deleted.length > 0 ? `deleted ${deleted.join(', ')} (objects without this preview's labels left alone)` : "already gone (nothing there carries this preview's labels)",
-      deleted.length > 0
-    )
-  } else {
-    note(`Namespace ${namespace}`, 'already gone', false)
-  }
+  const commentOf = commentFacts(settings)
+  const commented = await github.updateComment(identity.pullRequest, commentOf.marker, renderComment(commentOf, { state: 'removing' }))
+  const environment = environmentName(serviceName, gatewayName)
+  const deactivated = await github.deactivate(environment, 'The API Management gateway preview was removed')
+  note(`GitHub deployments of environment ${environment}`, deactivated > 0 ? `${deactivated} marked inactive` : 'already inactive (or none)', deactivated > 0)
 
   if (gateway) {
     const apis = await gateways.gatewayApis()
@@ -96,17 +92,30 @@ export async function removePreview(kube: Kube, gateways: PreviewGatewayApi, git
     note(`Gateway resource ${gatewayName} in ${serviceName}`, 'already gone', false)
   }
 
-  const environment = environmentName(gatewayName)
-  const deactivated = await github.deactivate(environment, 'The API Management gateway preview was removed')
-  note(`GitHub deployments of environment ${environment}`, deactivated > 0 ? `${deactivated} marked inactive` : 'already inactive (or none)', deactivated > 0)
+  if (facts.state === 'owned') {
+    const gone = await deleteNamespace(kube, namespace, settings.timeoutMs)
+    note(`Namespace ${namespace}`, gone ? 'deleted' : 'deletion started; still terminating', true)
+  } else if (facts.state === 'shared') {
+    const deleted = await deleteLabelled(kube, namespace, settings.gateway.name, identity)
+    // A namespace this preview created that others now use stays, no longer labelled as its own.
+    if (facts.created) await releaseNamespace(kube, namespace)
+    const kept = facts.created ? `; the namespace stays, without the preview's labels: it also holds ${facts.others.slice(0, 5).join(', ')}${facts.others.length > 5 ? ', …' : ''}` : ''
+    note(
+      `Preview objects in namespace ${namespace}`,
+      deleted.length > 0 ? `deleted ${deleted.join(', ')} (objects without this preview's labels left alone${kept})` : `already gone (nothing there carries this preview's labels${kept})`,
+      deleted.length > 0
+    )
+  } else {
+    note(`Namespace ${namespace}`, 'already gone', false)
+  }
 
-  const facts = commentFacts(settings)
-  const body = renderComment(facts, {
-    state: 'removed',
-    removed: removals.filter(r => r.removed).map(r => `${r.what} (${r.outcome})`),
-    alreadyGone: removals.filter(r => !r.removed).map(r => r.what)
-  })
-  const updated = await github.updateComment(identity.pullRequest, facts.marker, body)
-  core.info(updated ? 'Pull-request comment updated.' : 'No preview comment on the pull request to update.')
+  if (commented) {
+    const body = renderComment(
+      { ...commentOf, at: new Date() },
+      { state: 'removed', removed: removals.filter(r => r.removed).map(r => `${r.what} (${r.outcome})`), alreadyGone: removals.filter(r => !r.removed).map(r => r.what) }
+    )
+    await github.updateComment(identity.pullRequest, commentOf.marker, body)
+  }
+  core.info(commented ? 'Pull-request comment updated.' : 'No preview comment on the pull request to update.')
   return removals
 }

@@ -34,10 +34,13 @@ export function deployPermissions(wait: boolean): Permission[] {
 }
 
 /** What a teardown does: delete its own namespace, or only its labelled objects in a shared one. */
-export function teardownPermissions(ownNamespace: boolean): Permission[] {
-  if (ownNamespace) return [{ group: '', resource: 'namespaces', verb: 'delete', required: true }]
+export function teardownPermissions(namespace: 'owned' | 'shared' | 'created-shared'): Permission[] {
+  if (namespace === 'owned') return [{ group: '', resource: 'namespaces', verb: 'delete', required: true }]
   const kinds: [string, string][] = [['apps', 'deployments'], ['', 'services'], ['', 'configmaps'], ['', 'secrets']]
-  return kinds.flatMap(([group, resource]) => ['list', 'delete'].map(verb => ({ group, resource, verb, required: true })))
+  return [
+    ...kinds.flatMap(([group, resource]) => ['list', 'delete'].map(verb => ({ group, resource, verb, required: true }))),
+    ...(namespace === 'created-shared' ? [{ group: '', resource: 'namespaces', verb: 'patch', required: true }] : [])
+  ]
 }
 
 export function describePermission(p: Permission): string {

@@ -9,8 +9,10 @@ import type { Kube } from './client.js'
 import { kubeError, kubeStatus } from './errors.js'
 
 /**
- * `owned`: the namespace carries this pull request's labels (preview created it), so it goes
- * whole. `shared`: it exists but is someone else's; only the preview's labelled objects go.
+ * `owned`: the namespace carries this pull request's labels (preview created it) and holds nothing
+ * else of the kinds previews create, so it goes whole. `shared`: someone else's, or it holds other
+ * objects too (another pull request's preview, a team's ConfigMap); only the preview's labelled
+ * objects go.
  */
 export type NamespaceState = 'missing' | 'owned' | 'shared'
 
@@ -18,32 +20,61 @@ function isPreviewOf(labels: Record<string, string> | undefined, preview: Previe
   return labels?.[PREVIEW_LABEL.repository] === repositoryLabel(preview.repository) && labels?.[PREVIEW_LABEL.pullRequest] === String(preview.pullRequest)
 }
 
-export async function inspectNamespace(kube: Kube, name: string, preview: PreviewIdentity): Promise<NamespaceState> {
-  try {
-    const namespace = await kube.core.readNamespace({ name })
-    if (!isPreviewOf(namespace.metadata?.labels, preview)) return 'shared'
-    // Another pull request's preview placed in this one's namespace must survive its teardown.
-    const others = await otherPreviews(kube, name, preview)
-    return others.length > 0 ? 'shared' : 'owned'
-  } catch (error) {
-    const code = kubeStatus(error).code
-    if (code === 404) return 'missing'
-    // An identity that may not read namespaces did not create this one: previews in a shared
-    // namespace need only a Role there.
-    if (code === 403) return 'shared'
-    throw kubeError(`Reading namespace '${name}'`, error, kube.server)
-  }
+export interface NamespaceFacts {
+  state: NamespaceState
+  /** Preview created the namespace: it carries this pull request's labels. */
+  created: boolean
+  /** The gateway resource the namespace records (preview created it). */
+  gatewayResource?: string
+  /** Objects that keep a namespace the preview created from being deleted whole. */
+  others: string[]
 }
 
-/** `namespace/name` of Deployments in the namespace that belong to other previews. */
-async function otherPreviews(kube: Kube, namespace: string, preview: PreviewIdentity): Promise<string[]> {
-  const apps = kube.config.makeApiClient(k8s.AppsV1Api)
+export async function inspectNamespace(kube: Kube, name: string, preview: PreviewIdentity): Promise<NamespaceFacts> {
+  let namespace: k8s.V1Namespace
   try {
-    const list = await apps.listNamespacedDeployment({ namespace, labelSelector: PREVIEW_LABEL.pullRequest })
-    return list.items.filter(d => !isPreviewOf(d.metadata?.labels, preview)).map(d => `${namespace}/${d.metadata?.name}`)
+    namespace = await kube.core.readNamespace({ name })
   } catch (error) {
-    throw kubeError(`Listing the preview Deployments in namespace '${namespace}'`, error, kube.server)
+    const code = kubeStatus(error).code
+    if (code === 404) return { state: 'missing', created: false, others: [] }
+    // An identity that may not read namespaces did not create this one: previews in a shared
+    // namespace need only a Role there.
+    if (code === 403) return { state: 'shared', created: false, others: [] }
+    throw kubeError(`Reading namespace '${name}'`, error, kube.server)
   }
+  if (!isPreviewOf(namespace.metadata?.labels, preview)) return { state: 'shared', created: false, others: [] }
+  const gatewayResource = namespace.metadata?.annotations?.[PREVIEW_ANNOTATION.gatewayResource]
+  const others = await otherObjects(kube, name, preview)
+  return { state: others.length > 0 ? 'shared' : 'owned', created: true, gatewayResource, others }
+}
+
+/**
+ * `Kind/name` of the Deployments, Services, ConfigMaps and Secrets in the namespace that are not
+ * this preview's — what deleting the namespace would take with it. What Kubernetes puts in every
+ * namespace (the root CA ConfigMap, service-account token Secrets) does not count.
+ */
+async function otherObjects(kube: Kube, namespace: string, preview: PreviewIdentity): Promise<string[]> {
+  const apps = kube.config.makeApiClient(k8s.AppsV1Api)
+  type Item = { metadata?: { name?: string; labels?: Record<string, string> }; type?: string }
+  const lists: [string, () => Promise<{ items: Item[] }>][] = [
+    ['Deployment', () => apps.listNamespacedDeployment({ namespace })],
+    ['Service', () => kube.core.listNamespacedService({ namespace })],
+    ['ConfigMap', () => kube.core.listNamespacedConfigMap({ namespace })],
+    ['Secret', () => kube.core.listNamespacedSecret({ namespace })]
+  ]
+  const found = await Promise.all(
+    lists.map(async ([kind, list]) => {
+      try {
+        return (await list()).items
+          .filter(i => !isPreviewOf(i.metadata?.labels, preview))
+          .filter(i => !(kind === 'ConfigMap' && i.metadata?.name === 'kube-root-ca.crt') && i.type !== 'kubernetes.io/service-account-token')
+          .map(i => `${kind}/${i.metadata?.name}`)
+      } catch (error) {
+        throw kubeError(`Listing the ${kind}s in namespace '${namespace}'`, error, kube.server)
+      }
+    })
+  )
+  return found.flat()
 }
 
 /** True while the namespace is being deleted (a teardown that has not finished). */
@@ -93,6 +124,24 @@ export async function recordedGateway(kube: Kube, namespace: string, name: strin
     return deployment.metadata?.annotations?.[PREVIEW_ANNOTATION.gatewayResource]
   } catch {
     return undefined
+  }
+}
+
+/**
+ * Takes the preview's labels off a namespace it created but that now holds other objects too: it
+ * stays, and is no longer taken for this preview (by prune, or by a later teardown).
+ */
+export async function releaseNamespace(kube: Kube, name: string): Promise<void> {
+  const body = {
+    metadata: {
+      labels: { [PREVIEW_LABEL.repository]: null, [PREVIEW_LABEL.pullRequest]: null },
+      annotations: { [PREVIEW_ANNOTATION.previewOf]: null, [PREVIEW_ANNOTATION.gatewayResource]: null }
+    }
+  }
+  try {
+    await kube.core.patchNamespace({ name, body }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch))
+  } catch (error) {
+    throw kubeError(`Removing the preview's labels from namespace '${name}'`, error, kube.server)
   }
 }
 

@@ -3,6 +3,7 @@ export type CommentState =
   | { state: 'deploying'; commit?: string }
   | { state: 'ready'; gatewayUrl?: string; address?: string; readyReplicas?: number; tokenExpiresOn: string; commit?: string }
   | { state: 'failed'; reason: string; commit?: string }
+  | { state: 'removing' }
   | { state: 'removed'; removed: string[]; alreadyGone: string[] }
 
 export interface CommentFacts {
@@ -52,7 +53,10 @@ export function renderComment(facts: CommentFacts, state: CommentState): string 
       ]
       break
     case 'failed':
-      lines = [`### ❌ API gateway preview: failed${commit}`, '', '```', state.reason.slice(0, 3000), '```', '', ...rows([]), '', `_Updated ${time}${run}._`]
+      lines = [`### ❌ API gateway preview: failed${commit}`, '', state.reason.slice(0, 1000), '', ...rows([]), '', `_Updated ${time}${run}._`]
+      break
+    case 'removing':
+      lines = ['### 🧹 API gateway preview: being removed', '', `_Started ${time}${run}._`]
       break
     case 'removed':
       lines = [

@@ -70,9 +70,9 @@ export function commentMarker(serviceName: string, gatewayName: string): string 
   return `<!-- apim-gateway-action preview: service=${serviceName.toLowerCase()} gateway=${gatewayName.toLowerCase()} -->`
 }
 
-/** The GitHub deployment environment of a preview. */
-export function environmentName(gatewayName: string): string {
-  return `apim-${gatewayName.toLowerCase()}`
+/** The GitHub deployment environment of a preview (two services may both have a `pr-7`). */
+export function environmentName(serviceName: string, gatewayName: string): string {
+  return `apim-${serviceName.toLowerCase()}-${gatewayName.toLowerCase()}`
 }
 
 export function gatewayResourceId(apim: { subscriptionId: string; resourceGroup: string; serviceName: string; gatewayName: string }): string {

@@ -161,6 +161,27 @@ describe('failures', () => {
     expect(ready).toBe(true)
   })
 
+  test('a regenerate deploy that does not become Ready keeps its new token: the previous one is revoked', async () => {
+    const world = await createWorld('regenslow')
+    expect((await world.run({ inputs: { replicas: '1' } })).code).toBe(0)
+    const old = (await world.deployedToken())!
+    // Slow pods: the rollout outlives the timeout, though the new token is good.
+    await world.core.patchNamespace(
+      { name: world.namespace, body: { metadata: { annotations: { 'fake-kubelet.test/scenario': 'ready-after=15000' } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)
+    )
+    const run = await world.run({ inputs: { replicas: '1', 'token-mode': 'regenerate', timeout: '4s' } })
+    expectCleanFailure(world, run)
+    const message = errorOf(run)
+    expect(message).toContain('did not become Ready')
+    expect(message).toContain('The new token stays deployed: the previous one was minted from the primary key, which this run regenerated')
+    const deployed = (await world.deployedToken())!
+    expect(deployed).not.toBe(old)
+    const ref = { subscriptionId: world.subscriptionId, resourceGroup: world.resourceGroup, serviceName: world.serviceName }
+    expect((await world.emulator.checkToken({ ...ref, token: deployed })).valid).toBe(true)
+    expect((await world.emulator.checkToken({ ...ref, token: old })).valid).toBe(false)
+  })
+
   test('create-namespace with an identity that may not create namespaces: refused before any key is regenerated', async () => {
     const world = await createWorld('createns')
     const run = await world.run({ inputs: { 'create-namespace': 'true', namespace: `${world.namespace}-new`, 'token-mode': 'regenerate' } })

@@ -112,8 +112,10 @@ describe('a preview that failed half-way', () => {
     expect((await w.gateway(27)).exists).toBe(true)
     const comments = await w.emulator.issueComments(w.owner, w.repo, 27)
     expect(comments).toHaveLength(1)
-    expect(comments[0].body).toContain('failed')
-    expect(comments[0].body).toContain('AuthorizationFailed')
+    expect(comments[0].body).toContain('The preview failed while rolling out the gateway')
+    // The cause (with ids the workflow may keep in secrets) stays in the run's log.
+    expect(comments[0].body).not.toContain(w.subscriptionId)
+    expect(comments[0].body).not.toContain('AuthorizationFailed')
     const [deployment] = await w.emulator.deployments(w.owner, w.repo)
     expect(deployment.statuses.map(status => status.state)).toEqual(['failure', 'in_progress'])
     // The namespace was created (labelled) before the token was refused; the objects never were.
@@ -133,6 +135,12 @@ describe('a preview that failed half-way', () => {
     expect(await w.namespaceExists(w.namespaceOf(28))).toBe(false)
     expect((await w.gateway(27)).exists).toBe(true)
     await w.emulator.clearFaults(`/repos/${w.repository}/pulls/27`)
+
+    // A teardown given another gateway-name is refused by what the namespace records.
+    const typo = await w.run({ command: 'teardown', pr: 27, inputs: { 'gateway-name': 'pr-27-typo' } })
+    expect(typo.code).toBe(1)
+    expect(typo.stdout).toMatch(/::error::The preview in namespace '[^']+' was created for gateway resource .*\/gateways\/pr-27, but this teardown was given .*\/gateways\/pr-27-typo\. Nothing was removed\./)
+    expect(await w.namespaceExists(w.namespaceOf(27))).toBe(true)
 
     const down = await w.run({ command: 'teardown', pr: 27 })
     expect(down.code).toBe(0)
@@ -204,7 +212,7 @@ async function deployedTokenIn(w: PreviewWorld, namespace: string): Promise<void
 
 describe("another pull request's preview in a preview's namespace", () => {
   test("survives that namespace's teardown: only the closed pull request's objects go", async () => {
-    const w = await createPreviewWorld('nested', { pulls: [{ number: 65 }, { number: 66 }] })
+    const w = await createPreviewWorld('nested', { pulls: [{ number: 65 }, { number: 66 }, { number: 67 }] })
     const ns = w.namespaceOf(65)
     expect((await w.run({ command: 'preview', pr: 65, inputs: { 'gateway-apis': 'echo-api' } })).code).toBe(0)
     expect((await w.run({ command: 'preview', pr: 66, inputs: { namespace: ns, name: 'pr-66', 'gateway-apis': 'echo-api' } })).code).toBe(0)
@@ -213,10 +221,27 @@ describe("another pull request's preview in a preview's namespace", () => {
     expect(await w.namespaceExists(ns)).toBe(true)
     const deployments = (await w.apps.listNamespacedDeployment({ namespace: ns })).items.map(d => d.metadata!.name)
     expect(deployments).toEqual(['pr-66'])
+    // It stays, no longer labelled as PR 65's: prune will not take it for that preview again.
+    const labels = (await w.core.readNamespace({ name: ns })).metadata?.labels ?? {}
+    expect(labels['apim-gateway-action/pull-request']).toBeUndefined()
+    expect(down.log).toContain("the namespace stays, without the preview's labels: it also holds")
     expect((await w.gateway(65)).exists).toBe(false)
     expect((await w.gateway(66)).exists).toBe(true)
+    await w.emulator.setPull(w.owner, w.repo, { number: 65, state: 'closed' })
+    const pruned = await w.run({ command: 'prune' })
+    expect(pruned.code).toBe(0)
+    expect(pruned.outputs.pruned).toBe('')
     expect((await w.run({ command: 'teardown', pr: 66, inputs: { namespace: ns, name: 'pr-66' } })).code).toBe(0)
     expect((await w.gateway(66)).exists).toBe(false)
+    // A team's object in a namespace a preview created keeps that namespace alive.
+    const own = w.namespaceOf(67)
+    await w.emulator.setPull(w.owner, w.repo, { number: 67 })
+    expect((await w.run({ command: 'preview', pr: 67, inputs: { 'gateway-apis': 'echo-api' } })).code).toBe(0)
+    await w.core.createNamespacedConfigMap({ namespace: own, body: { metadata: { name: 'team-config' }, data: { a: 'b' } } })
+    expect((await w.run({ command: 'teardown', pr: 67 })).code).toBe(0)
+    expect(await w.namespaceExists(own)).toBe(true)
+    expect((await w.core.listNamespacedConfigMap({ namespace: own })).items.map(c => c.metadata!.name).sort()).toEqual(['kube-root-ca.crt', 'team-config'])
+    await w.core.deleteNamespace({ name: own })
     await w.core.deleteNamespace({ name: ns })
   })
 })

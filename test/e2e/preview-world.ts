@@ -7,6 +7,7 @@
  */
 import * as k8s from '@kubernetes/client-node'
 import { randomBytes, randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { connectCluster, type ClusterAccess } from '../cluster/cluster.js'
 import { GITHUB_ISSUER, type EmulatorClient, type PullSpec } from '../emulator/index.js'
 import { runAction, type ActionRun } from '../runner.js'
@@ -44,6 +45,9 @@ export interface PreviewWorld {
   /** The pull_request event payload GitHub would send for PR `pr`. */
   pullRequestEvent(pr: number, o?: { action?: string; headRepo?: string | null; author?: string }): Promise<{ name: string; payload: Record<string, unknown> }>
   secrets: Set<string>
+  /** GITHUB_API_URL of the emulator, and its CA (PEM) for direct calls. */
+  githubApiUrl: string
+  caPem: string
   gateway(pr: number): Promise<{ exists: boolean; description?: string; apis?: string[] }>
   namespaceExists(name: string): Promise<boolean>
 }
@@ -129,6 +133,8 @@ export async function createPreviewWorld(slug: string, o: { pulls?: PullSpec[]; 
     apps: admin.makeApiClient(k8s.AppsV1Api),
     inputs,
     secrets,
+    githubApiUrl: emulator.urls.githubApi,
+    caPem: readFileSync(emulator.caFile, 'utf8'),
     pullRequestEvent,
     run: async r => {
       const event = r.event ?? (r.pr ? await pullRequestEvent(r.pr) : { name: 'schedule', payload: {} })

@@ -5,6 +5,8 @@
  */
 import { describe, expect, test } from '@jest/globals'
 import { findLeaks, type ActionRun } from '../runner.js'
+import { commentMarker } from '../../src/preview/naming.js'
+import { http } from '../emulator/test-helpers.js'
 import { createPreviewWorld, type PreviewWorld } from './preview-world.js'
 
 const MARKER = 'apim-gateway-action preview:'
@@ -27,6 +29,25 @@ function expectClean(w: PreviewWorld, run: ActionRun): void {
 async function previewComments(w: PreviewWorld, pr: number) {
   return (await w.emulator.issueComments(w.owner, w.repo, pr)).filter(c => c.body.includes(MARKER))
 }
+
+describe('the preview comment', () => {
+  test("a stranger's comment holding the marker is never edited: the action keeps its own", async () => {
+    const w = await createPreviewWorld('marker', { pulls: [{ number: 36 }] })
+    const mallory = await w.emulator.addRepo({ owner: w.owner, repo: w.repo, tokenUser: 'mallory' })
+    w.secrets.add(mallory.token)
+    const forged = `${commentMarker(w.serviceName, 'pr-36')}\n### ✅ API gateway preview: ready\n| URL | http://evil.example |`
+    const posted = await http(`${w.githubApiUrl}/repos/${w.repository}/issues/36/comments`, { method: 'POST', headers: { authorization: `token ${mallory.token}` }, body: { body: forged }, ca: w.caPem })
+    expect(posted.status).toBe(201)
+    const run = await w.run({ command: 'preview', pr: 36, inputs: { 'gateway-apis': 'echo-api' } })
+    expect(run.code).toBe(0)
+    const comments = await previewComments(w, 36)
+    expect(comments.map(c => c.user.login)).toEqual(['mallory', 'github-actions[bot]'])
+    expect(comments[0].body).toBe(forged)
+    expect(comments[1].body).toContain(run.outputs['gateway-url'])
+    expect((await w.run({ command: 'teardown', pr: 36 })).code).toBe(0)
+    expect((await previewComments(w, 36))[0].body).toBe(forged)
+  })
+})
 
 describe('preview life cycle', () => {
   test('preview → push → teardown → teardown again', async () => {
@@ -63,7 +84,7 @@ describe('preview life cycle', () => {
     expect(comments[0].body).toContain(`http://${ip}`)
     let deployments = await w.emulator.deployments(w.owner, w.repo)
     expect(deployments).toHaveLength(1)
-    expect(deployments[0].environment).toBe('apim-pr-7')
+    expect(deployments[0].environment).toBe(`apim-${w.serviceName}-pr-7`)
     expect(deployments[0].statuses[0].state).toBe('success')
     expect(deployments[0].statuses[0].environment_url).toBe(`http://${ip}`)
 
