@@ -10,6 +10,7 @@ export const modules = {
 /* harmony export */   AT: () => (/* binding */ listPreviews),
 /* harmony export */   BK: () => (/* binding */ deleteNamespace),
 /* harmony export */   Fo: () => (/* binding */ recordedGateway),
+/* harmony export */   H4: () => (/* binding */ otherObjects),
 /* harmony export */   Md: () => (/* binding */ namespaceTerminating),
 /* harmony export */   ft: () => (/* binding */ releaseNamespace),
 /* harmony export */   ux: () => (/* binding */ inspectNamespace),
@@ -30,7 +31,8 @@ export const modules = {
 function isPreviewOf(labels, preview) {
     return labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.repository] === (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repositoryLabel */ .v7)(preview.repository) && labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest] === String(preview.pullRequest);
 }
-async function inspectNamespace(kube, name, preview) {
+/** `instance`: the preview's object base name (`name`); another gateway of the same pull request counts as other. */
+async function inspectNamespace(kube, name, preview, instance) {
     let namespace;
     try {
         namespace = await kube.core.readNamespace({ name });
@@ -38,25 +40,30 @@ async function inspectNamespace(kube, name, preview) {
     catch (error) {
         const code = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code;
         if (code === 404)
-            return { state: 'missing', created: false, others: [] };
+            return { state: 'missing', created: false, others: [], foreign: false };
         // An identity that may not read namespaces did not create this one: previews in a shared
         // namespace need only a Role there.
         if (code === 403)
-            return { state: 'shared', created: false, others: [] };
+            return { state: 'shared', created: false, others: [], foreign: false };
         throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Reading namespace '${name}'`, error, kube.server);
     }
     if (!isPreviewOf(namespace.metadata?.labels, preview))
-        return { state: 'shared', created: false, others: [] };
+        return { state: 'shared', created: false, others: [], foreign: false };
     const gatewayResource = namespace.metadata?.annotations?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_ANNOTATION */ .RQ.gatewayResource];
-    const others = await otherObjects(kube, name, preview);
-    return { state: others.length > 0 ? 'shared' : 'owned', created: true, gatewayResource, others };
+    const others = await otherObjects(kube, name, preview, instance);
+    return { state: others.length > 0 ? 'shared' : 'owned', created: true, gatewayResource, others: others.map(o => o.name), foreign: others.some(o => !o.samePullRequest) };
 }
 /**
- * `Kind/name` of the Deployments, Services, ConfigMaps and Secrets in the namespace that are not
- * this preview's — what deleting the namespace would take with it. What Kubernetes puts in every
- * namespace (the root CA ConfigMap, service-account token Secrets) does not count.
+ * ConfigMaps the cluster itself puts in every namespace: Kubernetes' root CA, Istio's (also the AKS
+ * add-on's) and OpenShift's service CA. They never keep a preview's namespace alive.
  */
-async function otherObjects(kube, namespace, preview) {
+const INJECTED_CONFIGMAPS = new Set(['kube-root-ca.crt', 'istio-ca-root-cert', 'openshift-service-ca.crt']);
+/**
+ * `Kind/name` of the Deployments, Services, ConfigMaps and Secrets in the namespace that are not
+ * this preview's (this pull request's, with this instance name) — what deleting the namespace would
+ * take with it. What the cluster puts in every namespace does not count.
+ */
+async function otherObjects(kube, namespace, preview, instance) {
     const apps = kube.config.makeApiClient(_kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .AppsV1Api */ .eY6);
     const lists = [
         ['Deployment', () => apps.listNamespacedDeployment({ namespace })],
@@ -67,9 +74,9 @@ async function otherObjects(kube, namespace, preview) {
     const found = await Promise.all(lists.map(async ([kind, list]) => {
         try {
             return (await list()).items
-                .filter(i => !isPreviewOf(i.metadata?.labels, preview))
-                .filter(i => !(kind === 'ConfigMap' && i.metadata?.name === 'kube-root-ca.crt') && i.type !== 'kubernetes.io/service-account-token')
-                .map(i => `${kind}/${i.metadata?.name}`);
+                .filter(i => !isPreviewOf(i.metadata?.labels, preview) || i.metadata?.labels?.['app.kubernetes.io/instance'] !== instance)
+                .filter(i => !(kind === 'ConfigMap' && INJECTED_CONFIGMAPS.has(i.metadata?.name ?? '')) && i.type !== 'kubernetes.io/service-account-token')
+                .map(i => ({ name: `${kind}/${i.metadata?.name}`, samePullRequest: isPreviewOf(i.metadata?.labels, preview) }));
         }
         catch (error) {
             throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Listing the ${kind}s in namespace '${namespace}'`, error, kube.server);
@@ -420,7 +427,7 @@ async function removePreview(kube, gateways, github, settings) {
     const { namespace } = settings.kube;
     const { gatewayName, serviceName } = settings.apim;
     // --- checks, before anything is removed
-    const [facts, gateway] = await Promise.all([(0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .inspectNamespace */ .ux)(kube, namespace, identity), gateways.getGateway()]);
+    const [facts, gateway] = await Promise.all([(0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .inspectNamespace */ .ux)(kube, namespace, identity, settings.gateway.name), gateways.getGateway()]);
     if (gateway && !(0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_5__/* .ownsGateway */ .c6)(gateway.description, identity)) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .ActionError */ .lZ(`Gateway '${gatewayName}' in API Management service '${serviceName}' is not the preview of ${(0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_5__/* .previewOf */ .oW)(identity)} (its description does not say so), so teardown does not delete it. Nothing was removed.\nFix: check 'gateway-name' and 'pull-request'; teardown only deletes gateways that 'command: preview' created for this pull request.`);
     }
@@ -457,23 +464,34 @@ async function removePreview(kube, gateways, github, settings) {
     else {
         note(`Gateway resource ${gatewayName} in ${serviceName}`, 'already gone', false);
     }
+    // Asked again right before: something may have moved in while GitHub and Azure were answering.
+    if (facts.state === 'owned') {
+        const others = await (0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .otherObjects */ .H4)(kube, namespace, identity, settings.gateway.name);
+        if (others.length > 0)
+            Object.assign(facts, { state: 'shared', others: others.map(o => o.name), foreign: others.some(o => !o.samePullRequest) });
+    }
     if (facts.state === 'owned') {
         const gone = await (0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .deleteNamespace */ .BK)(kube, namespace, settings.timeoutMs);
         note(`Namespace ${namespace}`, gone ? 'deleted' : 'deletion started; still terminating', true);
     }
     else if (facts.state === 'shared') {
         const deleted = await (0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .deleteLabelled */ .$x)(kube, namespace, settings.gateway.name, identity);
-        // A namespace this preview created that others now use stays, no longer labelled as its own.
-        if (facts.created)
+        // A namespace this pull request's preview created that others now use stays, no longer labelled
+        // as its own; one that only holds its other gateways keeps the labels, for their teardown.
+        if (facts.created && facts.foreign)
             await (0,_kube_previews_js__WEBPACK_IMPORTED_MODULE_4__/* .releaseNamespace */ .ft)(kube, namespace);
-        const kept = facts.created ? `; the namespace stays, without the preview's labels: it also holds ${facts.others.slice(0, 5).join(', ')}${facts.others.length > 5 ? ', …' : ''}` : '';
+        const kept = facts.created
+            ? `; the namespace stays${facts.foreign ? ", without the preview's labels" : ''}: it also holds ${facts.others.slice(0, 5).join(', ')}${facts.others.length > 5 ? ', …' : ''}`
+            : '';
         note(`Preview objects in namespace ${namespace}`, deleted.length > 0 ? `deleted ${deleted.join(', ')} (objects without this preview's labels left alone${kept})` : `already gone (nothing there carries this preview's labels${kept})`, deleted.length > 0);
     }
     else {
         note(`Namespace ${namespace}`, 'already gone', false);
     }
     if (commented) {
-        const body = (0,_preview_comment_js__WEBPACK_IMPORTED_MODULE_8__/* .renderComment */ .w)({ ...commentOf, at: new Date() }, { state: 'removed', removed: removals.filter(r => r.removed).map(r => `${r.what} (${r.outcome})`), alreadyGone: removals.filter(r => !r.removed).map(r => r.what) });
+        const body = (0,_preview_comment_js__WEBPACK_IMPORTED_MODULE_8__/* .renderComment */ .w)({ ...commentOf, at: new Date() }, 
+        // What only, not the outcome: that can name other teams' objects, and the comment may be public.
+        { state: 'removed', removed: removals.filter(r => r.removed).map(r => r.what), alreadyGone: removals.filter(r => !r.removed).map(r => r.what) });
         await github.updateComment(identity.pullRequest, commentOf.marker, body);
     }
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(commented ? 'Pull-request comment updated.' : 'No preview comment on the pull request to update.');

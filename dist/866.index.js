@@ -10,6 +10,7 @@ export const modules = {
 /* harmony export */   AT: () => (/* binding */ listPreviews),
 /* harmony export */   BK: () => (/* binding */ deleteNamespace),
 /* harmony export */   Fo: () => (/* binding */ recordedGateway),
+/* harmony export */   H4: () => (/* binding */ otherObjects),
 /* harmony export */   Md: () => (/* binding */ namespaceTerminating),
 /* harmony export */   ft: () => (/* binding */ releaseNamespace),
 /* harmony export */   ux: () => (/* binding */ inspectNamespace),
@@ -30,7 +31,8 @@ export const modules = {
 function isPreviewOf(labels, preview) {
     return labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.repository] === (0,_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repositoryLabel */ .v7)(preview.repository) && labels?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_LABEL */ .W7.pullRequest] === String(preview.pullRequest);
 }
-async function inspectNamespace(kube, name, preview) {
+/** `instance`: the preview's object base name (`name`); another gateway of the same pull request counts as other. */
+async function inspectNamespace(kube, name, preview, instance) {
     let namespace;
     try {
         namespace = await kube.core.readNamespace({ name });
@@ -38,25 +40,30 @@ async function inspectNamespace(kube, name, preview) {
     catch (error) {
         const code = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeStatus */ .i)(error).code;
         if (code === 404)
-            return { state: 'missing', created: false, others: [] };
+            return { state: 'missing', created: false, others: [], foreign: false };
         // An identity that may not read namespaces did not create this one: previews in a shared
         // namespace need only a Role there.
         if (code === 403)
-            return { state: 'shared', created: false, others: [] };
+            return { state: 'shared', created: false, others: [], foreign: false };
         throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Reading namespace '${name}'`, error, kube.server);
     }
     if (!isPreviewOf(namespace.metadata?.labels, preview))
-        return { state: 'shared', created: false, others: [] };
+        return { state: 'shared', created: false, others: [], foreign: false };
     const gatewayResource = namespace.metadata?.annotations?.[_preview_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .PREVIEW_ANNOTATION */ .RQ.gatewayResource];
-    const others = await otherObjects(kube, name, preview);
-    return { state: others.length > 0 ? 'shared' : 'owned', created: true, gatewayResource, others };
+    const others = await otherObjects(kube, name, preview, instance);
+    return { state: others.length > 0 ? 'shared' : 'owned', created: true, gatewayResource, others: others.map(o => o.name), foreign: others.some(o => !o.samePullRequest) };
 }
 /**
- * `Kind/name` of the Deployments, Services, ConfigMaps and Secrets in the namespace that are not
- * this preview's — what deleting the namespace would take with it. What Kubernetes puts in every
- * namespace (the root CA ConfigMap, service-account token Secrets) does not count.
+ * ConfigMaps the cluster itself puts in every namespace: Kubernetes' root CA, Istio's (also the AKS
+ * add-on's) and OpenShift's service CA. They never keep a preview's namespace alive.
  */
-async function otherObjects(kube, namespace, preview) {
+const INJECTED_CONFIGMAPS = new Set(['kube-root-ca.crt', 'istio-ca-root-cert', 'openshift-service-ca.crt']);
+/**
+ * `Kind/name` of the Deployments, Services, ConfigMaps and Secrets in the namespace that are not
+ * this preview's (this pull request's, with this instance name) — what deleting the namespace would
+ * take with it. What the cluster puts in every namespace does not count.
+ */
+async function otherObjects(kube, namespace, preview, instance) {
     const apps = kube.config.makeApiClient(_kubernetes_client_node__WEBPACK_IMPORTED_MODULE_0__/* .AppsV1Api */ .eY6);
     const lists = [
         ['Deployment', () => apps.listNamespacedDeployment({ namespace })],
@@ -67,9 +74,9 @@ async function otherObjects(kube, namespace, preview) {
     const found = await Promise.all(lists.map(async ([kind, list]) => {
         try {
             return (await list()).items
-                .filter(i => !isPreviewOf(i.metadata?.labels, preview))
-                .filter(i => !(kind === 'ConfigMap' && i.metadata?.name === 'kube-root-ca.crt') && i.type !== 'kubernetes.io/service-account-token')
-                .map(i => `${kind}/${i.metadata?.name}`);
+                .filter(i => !isPreviewOf(i.metadata?.labels, preview) || i.metadata?.labels?.['app.kubernetes.io/instance'] !== instance)
+                .filter(i => !(kind === 'ConfigMap' && INJECTED_CONFIGMAPS.has(i.metadata?.name ?? '')) && i.type !== 'kubernetes.io/service-account-token')
+                .map(i => ({ name: `${kind}/${i.metadata?.name}`, samePullRequest: isPreviewOf(i.metadata?.labels, preview) }));
         }
         catch (error) {
             throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .kubeError */ .k)(`Listing the ${kind}s in namespace '${namespace}'`, error, kube.server);
@@ -374,6 +381,11 @@ async function preview(settings) {
     if (foreign.length > 0) {
         throw new errors/* ActionError */.lZ(`Namespace '${namespace}' already holds ${foreign.join(', ')}, not labelled as the preview of ${(0,naming/* previewOf */.oW)(identity)}: applying the preview would take ${foreign.length === 1 ? 'it' : 'them'} over, and its teardown would delete ${foreign.length === 1 ? 'it' : 'them'}. Nothing was changed.\nFix: give each preview its own namespace (e.g. \`namespace: apim-pr-\${{ github.event.number }}\`) or, in a shared namespace, its own object names (\`name: pr-\${{ github.event.number }}\`).`);
     }
+    // Same names, same pull request, another gateway (another API Management service): its objects.
+    const recorded = await (0,previews/* recordedGateway */.Fo)(kube, namespace, settings.gateway.name);
+    if (recorded && recorded.toLowerCase() !== p.gatewayResource.toLowerCase()) {
+        throw new errors/* ActionError */.lZ(`Namespace '${namespace}' already holds a preview of this pull request for another gateway resource (${recorded}) under the object name '${settings.gateway.name}'. Nothing was changed.\nFix: give each gateway's preview its own namespace (e.g. \`namespace: apim-${apim.serviceName}-pr-\${{ github.event.number }}\`) or its own \`name\`.`);
+    }
     const check = await (0,steps/* checkCluster */.zc)(kube, settings, (0,access/* deployPermissions */._1)(settings.wait));
     // --- GitHub first: proves the token may comment and deploy before anything is changed
     const github = await (0,shared/* connectGitHub */.UY)(p);
@@ -410,8 +422,11 @@ async function preview(settings) {
         step = 'rolling out the gateway';
         const rolled = await (0,deploy/* rollOut */.Of)(kube, settings, {
             token: async () => {
+                step = 'minting the gateway token';
                 const { gatewayApi } = await Promise.all(/* import() */[__webpack_require__.e(738), __webpack_require__.e(893), __webpack_require__.e(533)]).then(__webpack_require__.bind(__webpack_require__, 9533));
-                return (0,steps/* mint */.Xx)(gatewayApi(azure.credential, p.token, apim), p.token);
+                const minted = await (0,steps/* mint */.Xx)(gatewayApi(azure.credential, p.token, apim), p.token);
+                step = 'rolling out the gateway';
+                return minted;
             }
         });
         step = 'reporting the preview';

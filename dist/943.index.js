@@ -15,6 +15,8 @@ export const modules = {
 
 
 
+/** Who comments with the workflow's GITHUB_TOKEN. */
+const WORKFLOW_BOT = 'github-actions[bot]';
 /**
  * `GITHUB_API_URL` (set by the runner; GitHub Enterprise Server's `/api/v3`) is read by
  * @actions/github itself, so previews work against any GitHub.
@@ -41,8 +43,9 @@ function previewGitHub(token, repository) {
     const findComment = async (pullRequest, marker) => {
         const comments = await call(`Listing the comments of pull request #${pullRequest}`, 'pull-requests: read', () => octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: pullRequest, per_page: 100 }));
         for (const comment of comments.filter(c => c.body?.includes(marker))) {
-            // The workflow token comments as a bot (github-actions[bot]); a personal token as its user.
-            if (comment.user?.type === 'Bot' || (comment.user?.login !== undefined && comment.user.login === (await selfLogin())))
+            // The workflow token comments as github-actions[bot]; a personal token as its own user.
+            const author = comment.user?.login;
+            if (author && (author === WORKFLOW_BOT || author === (await selfLogin())))
                 return comment.id;
         }
         return undefined;

@@ -12,7 +12,7 @@ import { waitForAddress } from './kube/address.js'
 import { createNamespace } from './kube/apply.js'
 import { connect } from './kube/client.js'
 import { FIELD_MANAGER, objectNames } from './kube/manifests.js'
-import { foreignObjects, namespaceTerminating } from './kube/previews.js'
+import { foreignObjects, namespaceTerminating, recordedGateway } from './kube/previews.js'
 import { renderComment } from './preview/comment.js'
 import { environmentName, gatewayDescription, gatewayLocation, ownsGateway, PREVIEW_ANNOTATION, previewLabels, previewOf } from './preview/naming.js'
 import { commentFacts, connectAzure, connectGitHub, identityOf, previewSettings } from './preview/shared.js'
@@ -58,6 +58,13 @@ export async function preview(settings: Settings): Promise<void> {
       `Namespace '${namespace}' already holds ${foreign.join(', ')}, not labelled as the preview of ${previewOf(identity)}: applying the preview would take ${foreign.length === 1 ? 'it' : 'them'} over, and its teardown would delete ${foreign.length === 1 ? 'it' : 'them'}. Nothing was changed.\nFix: give each preview its own namespace (e.g. \`namespace: apim-pr-\${{ github.event.number }}\`) or, in a shared namespace, its own object names (\`name: pr-\${{ github.event.number }}\`).`
     )
   }
+  // Same names, same pull request, another gateway (another API Management service): its objects.
+  const recorded = await recordedGateway(kube, namespace, settings.gateway.name)
+  if (recorded && recorded.toLowerCase() !== p.gatewayResource.toLowerCase()) {
+    throw new ActionError(
+      `Namespace '${namespace}' already holds a preview of this pull request for another gateway resource (${recorded}) under the object name '${settings.gateway.name}'. Nothing was changed.\nFix: give each gateway's preview its own namespace (e.g. \`namespace: apim-${apim.serviceName}-pr-\${{ github.event.number }}\`) or its own \`name\`.`
+    )
+  }
   const check = await checkCluster(kube, settings, deployPermissions(settings.wait))
 
   // --- GitHub first: proves the token may comment and deploy before anything is changed
@@ -101,8 +108,11 @@ export async function preview(settings: Settings): Promise<void> {
     step = 'rolling out the gateway'
     const rolled = await rollOut(kube, settings, {
       token: async () => {
+        step = 'minting the gateway token'
         const { gatewayApi } = await import('./azure/gateway-token.js')
-        return mint(gatewayApi(azure.credential, p.token, apim), p.token)
+        const minted = await mint(gatewayApi(azure.credential, p.token, apim), p.token)
+        step = 'rolling out the gateway'
+        return minted
       }
     })
 

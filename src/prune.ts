@@ -85,6 +85,6 @@ export async function prune(settings: Settings): Promise<void> {
       }
     }
   }
-  await writeRemovalReport(`API Management gateway previews pruned: ${pruned.length} removed, ${found.length - pruned.length} left`, rows, { pruned: pruned.join(',') })
+  await writeRemovalReport(`API Management gateway previews pruned: ${pruned.length} removed, ${found.length - pruned.length} kept or already gone`, rows, { pruned: pruned.join(',') })
   if (failures.length > 0) throw new ActionError(`${failures.length} preview(s) could not be removed:\n${failures.join('\n')}`)
 }

@@ -12,7 +12,7 @@ import type { PreviewGitHub } from './github/api.js'
 import { describePermission, missingPermissions, teardownPermissions } from './kube/access.js'
 import type { Kube } from './kube/client.js'
 import { connect } from './kube/client.js'
-import { deleteLabelled, deleteNamespace, inspectNamespace, recordedGateway, releaseNamespace } from './kube/previews.js'
+import { deleteLabelled, deleteNamespace, inspectNamespace, otherObjects, recordedGateway, releaseNamespace } from './kube/previews.js'
 import { renderComment } from './preview/comment.js'
 import { environmentName, ownsGateway, previewOf } from './preview/naming.js'
 import { commentFacts, connectAzure, connectGitHub, identityOf, previewSettings } from './preview/shared.js'
@@ -47,7 +47,7 @@ export async function removePreview(kube: Kube, gateways: PreviewGatewayApi, git
   const { gatewayName, serviceName } = settings.apim
 
   // --- checks, before anything is removed
-  const [facts, gateway] = await Promise.all([inspectNamespace(kube, namespace, identity), gateways.getGateway()])
+  const [facts, gateway] = await Promise.all([inspectNamespace(kube, namespace, identity, settings.gateway.name), gateways.getGateway()])
   if (gateway && !ownsGateway(gateway.description, identity)) {
     throw new ActionError(
       `Gateway '${gatewayName}' in API Management service '${serviceName}' is not the preview of ${previewOf(identity)} (its description does not say so), so teardown does not delete it. Nothing was removed.\nFix: check 'gateway-name' and 'pull-request'; teardown only deletes gateways that 'command: preview' created for this pull request.`
@@ -92,14 +92,22 @@ export async function removePreview(kube: Kube, gateways: PreviewGatewayApi, git
     note(`Gateway resource ${gatewayName} in ${serviceName}`, 'already gone', false)
   }
 
+  // Asked again right before: something may have moved in while GitHub and Azure were answering.
+  if (facts.state === 'owned') {
+    const others = await otherObjects(kube, namespace, identity, settings.gateway.name)
+    if (others.length > 0) Object.assign(facts, { state: 'shared', others: others.map(o => o.name), foreign: others.some(o => !o.samePullRequest) })
+  }
   if (facts.state === 'owned') {
     const gone = await deleteNamespace(kube, namespace, settings.timeoutMs)
     note(`Namespace ${namespace}`, gone ? 'deleted' : 'deletion started; still terminating', true)
   } else if (facts.state === 'shared') {
     const deleted = await deleteLabelled(kube, namespace, settings.gateway.name, identity)
-    // A namespace this preview created that others now use stays, no longer labelled as its own.
-    if (facts.created) await releaseNamespace(kube, namespace)
-    const kept = facts.created ? `; the namespace stays, without the preview's labels: it also holds ${facts.others.slice(0, 5).join(', ')}${facts.others.length > 5 ? ', …' : ''}` : ''
+    // A namespace this pull request's preview created that others now use stays, no longer labelled
+    // as its own; one that only holds its other gateways keeps the labels, for their teardown.
+    if (facts.created && facts.foreign) await releaseNamespace(kube, namespace)
+    const kept = facts.created
+      ? `; the namespace stays${facts.foreign ? ", without the preview's labels" : ''}: it also holds ${facts.others.slice(0, 5).join(', ')}${facts.others.length > 5 ? ', …' : ''}`
+      : ''
     note(
       `Preview objects in namespace ${namespace}`,
       deleted.length > 0 ? `deleted ${deleted.join(', ')} (objects without this preview's labels left alone${kept})` : `already gone (nothing there carries this preview's labels${kept})`,
@@ -112,7 +120,8 @@ export async function removePreview(kube: Kube, gateways: PreviewGatewayApi, git
   if (commented) {
     const body = renderComment(
       { ...commentOf, at: new Date() },
-      { state: 'removed', removed: removals.filter(r => r.removed).map(r => `${r.what} (${r.outcome})`), alreadyGone: removals.filter(r => !r.removed).map(r => r.what) }
+      // What only, not the outcome: that can name other teams' objects, and the comment may be public.
+      { state: 'removed', removed: removals.filter(r => r.removed).map(r => r.what), alreadyGone: removals.filter(r => !r.removed).map(r => r.what) }
     )
     await github.updateComment(identity.pullRequest, commentOf.marker, body)
   }

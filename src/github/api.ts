@@ -2,6 +2,9 @@ import { getOctokit } from '@actions/github'
 import { ActionError, firstLine } from '../errors.js'
 import { redactor } from '../redact.js'
 
+/** Who comments with the workflow's GITHUB_TOKEN. */
+const WORKFLOW_BOT = 'github-actions[bot]'
+
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'inactive'
 
 /** The few GitHub REST calls a preview makes, each failure turned into an explanation. */
@@ -49,8 +52,9 @@ export function previewGitHub(token: string, repository: string): PreviewGitHub 
       octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: pullRequest, per_page: 100 })
     )
     for (const comment of comments.filter(c => c.body?.includes(marker))) {
-      // The workflow token comments as a bot (github-actions[bot]); a personal token as its user.
-      if (comment.user?.type === 'Bot' || (comment.user?.login !== undefined && comment.user.login === (await selfLogin()))) return comment.id
+      // The workflow token comments as github-actions[bot]; a personal token as its own user.
+      const author = comment.user?.login
+      if (author && (author === WORKFLOW_BOT || author === (await selfLogin()))) return comment.id
     }
     return undefined
   }

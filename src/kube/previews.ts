@@ -28,32 +28,41 @@ export interface NamespaceFacts {
   gatewayResource?: string
   /** Objects that keep a namespace the preview created from being deleted whole. */
   others: string[]
+  /** Some of them are not this pull request's (its other gateways do not count). */
+  foreign: boolean
 }
 
-export async function inspectNamespace(kube: Kube, name: string, preview: PreviewIdentity): Promise<NamespaceFacts> {
+/** `instance`: the preview's object base name (`name`); another gateway of the same pull request counts as other. */
+export async function inspectNamespace(kube: Kube, name: string, preview: PreviewIdentity, instance: string): Promise<NamespaceFacts> {
   let namespace: k8s.V1Namespace
   try {
     namespace = await kube.core.readNamespace({ name })
   } catch (error) {
     const code = kubeStatus(error).code
-    if (code === 404) return { state: 'missing', created: false, others: [] }
+    if (code === 404) return { state: 'missing', created: false, others: [], foreign: false }
     // An identity that may not read namespaces did not create this one: previews in a shared
     // namespace need only a Role there.
-    if (code === 403) return { state: 'shared', created: false, others: [] }
+    if (code === 403) return { state: 'shared', created: false, others: [], foreign: false }
     throw kubeError(`Reading namespace '${name}'`, error, kube.server)
   }
-  if (!isPreviewOf(namespace.metadata?.labels, preview)) return { state: 'shared', created: false, others: [] }
+  if (!isPreviewOf(namespace.metadata?.labels, preview)) return { state: 'shared', created: false, others: [], foreign: false }
   const gatewayResource = namespace.metadata?.annotations?.[PREVIEW_ANNOTATION.gatewayResource]
-  const others = await otherObjects(kube, name, preview)
-  return { state: others.length > 0 ? 'shared' : 'owned', created: true, gatewayResource, others }
+  const others = await otherObjects(kube, name, preview, instance)
+  return { state: others.length > 0 ? 'shared' : 'owned', created: true, gatewayResource, others: others.map(o => o.name), foreign: others.some(o => !o.samePullRequest) }
 }
 
 /**
- * `Kind/name` of the Deployments, Services, ConfigMaps and Secrets in the namespace that are not
- * this preview's — what deleting the namespace would take with it. What Kubernetes puts in every
- * namespace (the root CA ConfigMap, service-account token Secrets) does not count.
+ * ConfigMaps the cluster itself puts in every namespace: Kubernetes' root CA, Istio's (also the AKS
+ * add-on's) and OpenShift's service CA. They never keep a preview's namespace alive.
  */
-async function otherObjects(kube: Kube, namespace: string, preview: PreviewIdentity): Promise<string[]> {
+const INJECTED_CONFIGMAPS = new Set(['kube-root-ca.crt', 'istio-ca-root-cert', 'openshift-service-ca.crt'])
+
+/**
+ * `Kind/name` of the Deployments, Services, ConfigMaps and Secrets in the namespace that are not
+ * this preview's (this pull request's, with this instance name) — what deleting the namespace would
+ * take with it. What the cluster puts in every namespace does not count.
+ */
+export async function otherObjects(kube: Kube, namespace: string, preview: PreviewIdentity, instance: string): Promise<{ name: string; samePullRequest: boolean }[]> {
   const apps = kube.config.makeApiClient(k8s.AppsV1Api)
   type Item = { metadata?: { name?: string; labels?: Record<string, string> }; type?: string }
   const lists: [string, () => Promise<{ items: Item[] }>][] = [
@@ -66,9 +75,9 @@ async function otherObjects(kube: Kube, namespace: string, preview: PreviewIdent
     lists.map(async ([kind, list]) => {
       try {
         return (await list()).items
-          .filter(i => !isPreviewOf(i.metadata?.labels, preview))
-          .filter(i => !(kind === 'ConfigMap' && i.metadata?.name === 'kube-root-ca.crt') && i.type !== 'kubernetes.io/service-account-token')
-          .map(i => `${kind}/${i.metadata?.name}`)
+          .filter(i => !isPreviewOf(i.metadata?.labels, preview) || i.metadata?.labels?.['app.kubernetes.io/instance'] !== instance)
+          .filter(i => !(kind === 'ConfigMap' && INJECTED_CONFIGMAPS.has(i.metadata?.name ?? '')) && i.type !== 'kubernetes.io/service-account-token')
+          .map(i => ({ name: `${kind}/${i.metadata?.name}`, samePullRequest: isPreviewOf(i.metadata?.labels, preview) }))
       } catch (error) {
         throw kubeError(`Listing the ${kind}s in namespace '${namespace}'`, error, kube.server)
       }

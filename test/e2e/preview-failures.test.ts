@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from '@jest/globals'
 import { findLeaks } from '../runner.js'
-import { createPreviewWorld, type PreviewWorld } from './preview-world.js'
+import { createPreviewWorld, PREVIEW_ACTIONS, type PreviewWorld } from './preview-world.js'
 
 async function nothingCreated(w: PreviewWorld, pr: number): Promise<void> {
   expect((await w.gateway(pr)).exists).toBe(false)
@@ -112,7 +112,7 @@ describe('a preview that failed half-way', () => {
     expect((await w.gateway(27)).exists).toBe(true)
     const comments = await w.emulator.issueComments(w.owner, w.repo, 27)
     expect(comments).toHaveLength(1)
-    expect(comments[0].body).toContain('The preview failed while rolling out the gateway')
+    expect(comments[0].body).toContain('The preview failed while minting the gateway token')
     // The cause (with ids the workflow may keep in secrets) stays in the run's log.
     expect(comments[0].body).not.toContain(w.subscriptionId)
     expect(comments[0].body).not.toContain('AuthorizationFailed')
@@ -243,5 +243,48 @@ describe("another pull request's preview in a preview's namespace", () => {
     expect((await w.core.listNamespacedConfigMap({ namespace: own })).items.map(c => c.metadata!.name).sort()).toEqual(['kube-root-ca.crt', 'team-config'])
     await w.core.deleteNamespace({ name: own })
     await w.core.deleteNamespace({ name: ns })
+  })
+})
+
+describe('what a namespace holds decides whether teardown deletes it', () => {
+  test("a mesh's CA ConfigMap does not keep it; a second gateway of the same pull request does", async () => {
+    const w = await createPreviewWorld('holds', { pulls: [{ number: 42 }, { number: 41 }] })
+    // Istio (and the AKS add-on) put istio-ca-root-cert in every namespace.
+    const meshed = w.namespaceOf(42)
+    expect((await w.run({ command: 'preview', pr: 42, inputs: { 'gateway-apis': 'echo-api' } })).code).toBe(0)
+    await w.core.createNamespacedConfigMap({ namespace: meshed, body: { metadata: { name: 'istio-ca-root-cert' }, data: { 'root-cert.pem': 'x' } } })
+    const down = await w.run({ command: 'teardown', pr: 42 })
+    expect(down.code).toBe(0)
+    expect(await w.namespaceExists(meshed)).toBe(false)
+
+    // Two gateways of PR 41 in one namespace: tearing one down keeps the other.
+    const ns = w.namespaceOf(41)
+    expect((await w.run({ command: 'preview', pr: 41, inputs: { 'gateway-name': 'pr-41-a', name: 'gw-a', 'gateway-apis': 'echo-api' } })).code).toBe(0)
+    expect((await w.run({ command: 'preview', pr: 41, inputs: { 'gateway-name': 'pr-41-b', name: 'gw-b', 'gateway-apis': 'orders-api' } })).code).toBe(0)
+    expect((await w.run({ command: 'teardown', pr: 41, inputs: { 'gateway-name': 'pr-41-a', name: 'gw-a' } })).code).toBe(0)
+    expect(await w.namespaceExists(ns)).toBe(true)
+    expect((await w.apps.listNamespacedDeployment({ namespace: ns })).items.map(d => d.metadata!.name)).toEqual(['gw-b'])
+    expect((await w.emulator.gatewayState({ subscriptionId: w.subscriptionId, resourceGroup: w.resourceGroup, serviceName: w.serviceName, gatewayName: 'pr-41-b' })).exists).toBe(true)
+    // It stays findable: prune removes the rest once the pull request is closed.
+    await w.emulator.setPull(w.owner, w.repo, { number: 41, state: 'closed' })
+    const pruned = await w.run({ command: 'prune', inputs: { name: 'gw-b' } })
+    expect(pruned.code).toBe(0)
+    expect(pruned.outputs.pruned).toBe('41')
+    expect((await w.emulator.gatewayState({ subscriptionId: w.subscriptionId, resourceGroup: w.resourceGroup, serviceName: w.serviceName, gatewayName: 'pr-41-b' })).exists).toBe(false)
+    expect(await w.namespaceExists(ns)).toBe(false)
+  })
+
+  test("a second API Management service's preview does not take over the first one's objects", async () => {
+    const w = await createPreviewWorld('twosvc', { pulls: [{ number: 43 }] })
+    const serviceB = `${w.serviceName}-b`.slice(0, 50)
+    const svc = await w.emulator.addService({ subscriptionId: w.subscriptionId, resourceGroup: w.resourceGroup, serviceName: serviceB, gateways: [] })
+    await w.emulator.addApi({ subscriptionId: w.subscriptionId, resourceGroup: w.resourceGroup, serviceName: serviceB, apiId: 'echo-api', path: 'echo-api' })
+    await w.emulator.grant({ objectId: w.objectId, scope: svc.resourceId, actions: PREVIEW_ACTIONS })
+    expect((await w.run({ command: 'preview', pr: 43, inputs: { 'gateway-apis': 'echo-api' } })).code).toBe(0)
+    const second = await w.run({ command: 'preview', pr: 43, inputs: { 'service-name': serviceB, 'gateway-apis': 'echo-api' } })
+    expect(second.code).toBe(1)
+    expect(second.stdout).toMatch(/::error::Namespace '[^']+' already holds a preview of this pull request for another gateway resource \(.*\/service\/apim-twosvc-[0-9a-f]+\/gateways\/pr-43\)/)
+    expect((await w.emulator.gatewayState({ subscriptionId: w.subscriptionId, resourceGroup: w.resourceGroup, serviceName: serviceB, gatewayName: 'pr-43' })).exists).toBe(false)
+    expect((await w.run({ command: 'teardown', pr: 43 })).code).toBe(0)
   })
 })

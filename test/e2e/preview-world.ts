@@ -34,6 +34,8 @@ export interface PreviewWorld {
   subscriptionId: string
   resourceGroup: string
   serviceName: string
+  /** Object id of the app the previews sign in as (for grants on other services). */
+  objectId: string
   /** Namespace of pull request n (unique to this world). */
   namespaceOf(pr: number): string
   core: k8s.CoreV1Api
@@ -128,6 +130,7 @@ export async function createPreviewWorld(slug: string, o: { pulls?: PullSpec[]; 
     subscriptionId,
     resourceGroup,
     serviceName,
+    objectId,
     namespaceOf,
     core,
     apps: admin.makeApiClient(k8s.AppsV1Api),

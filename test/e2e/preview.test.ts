@@ -44,8 +44,17 @@ describe('the preview comment', () => {
     expect(comments.map(c => c.user.login)).toEqual(['mallory', 'github-actions[bot]'])
     expect(comments[0].body).toBe(forged)
     expect(comments[1].body).toContain(run.outputs['gateway-url'])
+    // Nor another app's bot: only github-actions[bot] (or the token's own user) is the action.
+    const otherApp = await w.emulator.addRepo({ owner: w.owner, repo: w.repo, tokenUser: 'helper-app[bot]' })
+    w.secrets.add(otherApp.token)
+    const quoted = `${commentMarker(w.serviceName, 'pr-36')}\nquoted: http://evil.example`
+    expect((await http(`${w.githubApiUrl}/repos/${w.repository}/issues/36/comments`, { method: 'POST', headers: { authorization: `token ${otherApp.token}` }, body: { body: quoted }, ca: w.caPem })).status).toBe(201)
     expect((await w.run({ command: 'teardown', pr: 36 })).code).toBe(0)
-    expect((await previewComments(w, 36))[0].body).toBe(forged)
+    const after = await previewComments(w, 36)
+    expect(after.map(c => c.user.login)).toEqual(['mallory', 'github-actions[bot]', 'helper-app[bot]'])
+    expect(after[0].body).toBe(forged)
+    expect(after[2].body).toBe(quoted)
+    expect(after[1].body).toContain('removed')
   })
 })
 
