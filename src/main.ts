@@ -12,9 +12,9 @@ const COMMANDS: Record<Command, (settings: Settings) => Promise<void>> = {
   deploy,
   rotate,
   // The preview life cycle is loaded only when asked for.
-  preview: async settings => (await import('./preview.js')).preview(settings),
-  teardown: async settings => (await import('./teardown.js')).teardown(settings),
-  prune: async settings => (await import('./prune.js')).prune(settings)
+  preview: async settings => (await import('./previews.js')).preview(settings),
+  teardown: async settings => (await import('./previews.js')).teardown(settings),
+  prune: async settings => (await import('./previews.js')).prune(settings)
 }
 
 export async function run(): Promise<void> {

@@ -10,11 +10,11 @@ import { ActionError, describeError } from './errors.js'
 import { deployPermissions } from './kube/access.js'
 import { waitForAddress } from './kube/address.js'
 import { createNamespace } from './kube/apply.js'
-import { connect } from './kube/client.js'
+import { connect, type Kube } from './kube/client.js'
 import { FIELD_MANAGER, objectNames } from './kube/manifests.js'
 import { foreignObjects, namespaceTerminating, recordedGateway } from './kube/previews.js'
 import { renderComment } from './preview/comment.js'
-import { environmentName, gatewayDescription, gatewayLocation, ownsGateway, PREVIEW_ANNOTATION, previewLabels, previewOf } from './preview/naming.js'
+import { environmentName, gatewayDescription, gatewayLocation, ownsGateway, PREVIEW_ANNOTATION, previewLabels, previewOf, type PreviewIdentity } from './preview/naming.js'
 import { commentFacts, connectAzure, connectGitHub, identityOf, previewSettings } from './preview/shared.js'
 import { writeReport, writeSkipped } from './report.js'
 import type { Settings } from './settings.js'
@@ -43,28 +43,7 @@ export async function preview(settings: Settings): Promise<void> {
   }
   if (p.apis.length === 0) core.warning("'gateway-apis' is empty: the preview gateway will serve no API. List the ids of the APIs under review.")
   const { namespace } = settings.kube
-  if (await namespaceTerminating(kube, namespace)) {
-    throw new ActionError(`Namespace '${namespace}' is still being deleted (a teardown of this preview has not finished). Nothing was changed.\nFix: re-run this job once the namespace is gone (\`kubectl get namespace ${namespace}\`); a finalizer that never completes keeps it terminating.`)
-  }
-  const names = objectNames(settings.gateway.name)
-  const foreign = await foreignObjects(kube, namespace, [
-    { kind: 'Deployment', name: names.deployment },
-    { kind: 'Service', name: names.service },
-    { kind: 'ConfigMap', name: names.configMap },
-    { kind: 'Secret', name: names.secret }
-  ], identity)
-  if (foreign.length > 0) {
-    throw new ActionError(
-      `Namespace '${namespace}' already holds ${foreign.join(', ')}, not labelled as the preview of ${previewOf(identity)}: applying the preview would take ${foreign.length === 1 ? 'it' : 'them'} over, and its teardown would delete ${foreign.length === 1 ? 'it' : 'them'}. Nothing was changed.\nFix: give each preview its own namespace (e.g. \`namespace: apim-pr-\${{ github.event.number }}\`) or, in a shared namespace, its own object names (\`name: pr-\${{ github.event.number }}\`).`
-    )
-  }
-  // Same names, same pull request, another gateway (another API Management service): its objects.
-  const recorded = await recordedGateway(kube, namespace, settings.gateway.name)
-  if (recorded && recorded.toLowerCase() !== p.gatewayResource.toLowerCase()) {
-    throw new ActionError(
-      `Namespace '${namespace}' already holds a preview of this pull request for another gateway resource (${recorded}) under the object name '${settings.gateway.name}'. Nothing was changed.\nFix: give each gateway's preview its own namespace (e.g. \`namespace: apim-${apim.serviceName}-pr-\${{ github.event.number }}\`) or its own \`name\`.`
-    )
-  }
+  await checkNamespace(kube, settings, identity)
   const check = await checkCluster(kube, settings, deployPermissions(settings.wait))
 
   // --- GitHub first: proves the token may comment and deploy before anything is changed
@@ -119,7 +98,7 @@ export async function preview(settings: Settings): Promise<void> {
     step = 'reporting the preview'
     let gatewayUrl: string | undefined
     if (settings.wait && settings.gateway.serviceType === 'LoadBalancer') {
-      const service = names.service
+      const service = objectNames(settings.gateway.name).service
       gatewayUrl = await core.group(`Waiting for Service '${service}' to get a load-balancer address`, () => waitForAddress(kube, settings.kube.namespace, service, p.addressTimeoutMs))
       if (gatewayUrl) core.info(`Gateway URL: ${gatewayUrl}`)
       else core.warning(`Service '${service}' got no load-balancer address within ${Math.round(p.addressTimeoutMs / 1000)} s (input 'address-timeout'). The gateway is Ready; the cluster may have no load-balancer controller (MetalLB, a cloud provider), or it is slow. 'gateway-url' is empty.`)
@@ -136,6 +115,39 @@ export async function preview(settings: Settings): Promise<void> {
     await github.setStatus(deploymentId, 'failure', { description: 'The API Management gateway preview failed', logUrl: p.context.runUrl }).catch(e => core.warning(`Could not mark the GitHub deployment failed: ${describeError(e)}`))
     await github.upsertComment(p.pullRequest, facts.marker, renderComment({ ...facts, at: new Date() }, { state: 'failed', reason, commit })).catch(e => core.warning(`Could not update the pull-request comment: ${describeError(e)}`))
     throw error
+  }
+}
+
+/**
+ * The preview's namespace can take it: not being deleted, and no object of the preview's names that
+ * is someone else's (a production gateway, another preview, another service's preview of this pull
+ * request) — applying over it would take it over, and teardown would then delete it.
+ */
+async function checkNamespace(kube: Kube, settings: Settings, identity: PreviewIdentity): Promise<void> {
+  const { namespace } = settings.kube
+  const { apim } = settings
+  const p = settings.preview!
+  if (await namespaceTerminating(kube, namespace)) {
+    throw new ActionError(`Namespace '${namespace}' is still being deleted (a teardown of this preview has not finished). Nothing was changed.\nFix: re-run this job once the namespace is gone (\`kubectl get namespace ${namespace}\`); a finalizer that never completes keeps it terminating.`)
+  }
+  const names = objectNames(settings.gateway.name)
+  const foreign = await foreignObjects(kube, namespace, [
+    { kind: 'Deployment', name: names.deployment },
+    { kind: 'Service', name: names.service },
+    { kind: 'ConfigMap', name: names.configMap },
+    { kind: 'Secret', name: names.secret }
+  ], identity)
+  if (foreign.length > 0) {
+    throw new ActionError(
+      `Namespace '${namespace}' already holds ${foreign.join(', ')}, not labelled as the preview of ${previewOf(identity)}: applying the preview would take ${foreign.length === 1 ? 'it' : 'them'} over, and its teardown would delete ${foreign.length === 1 ? 'it' : 'them'}. Nothing was changed.\nFix: give each preview its own namespace (e.g. \`namespace: apim-pr-\${{ github.event.number }}\`) or, in a shared namespace, its own object names (\`name: pr-\${{ github.event.number }}\`).`
+    )
+  }
+  // Same names, same pull request, another gateway (another API Management service): its objects.
+  const recorded = await recordedGateway(kube, namespace, settings.gateway.name)
+  if (recorded && recorded.toLowerCase() !== p.gatewayResource.toLowerCase()) {
+    throw new ActionError(
+      `Namespace '${namespace}' already holds a preview of this pull request for another gateway resource (${recorded}) under the object name '${settings.gateway.name}'. Nothing was changed.\nFix: give each gateway's preview its own namespace (e.g. \`namespace: apim-${apim.serviceName}-pr-\${{ github.event.number }}\`) or its own \`name\`.`
+    )
   }
 }
 
