@@ -47,7 +47,7 @@ export async function deploy(settings: Settings): Promise<void> {
 
 export interface RollOutPlan {
   /** Create the namespace first, with these labels. */
-  createNamespace?: { labels: Record<string, string>; annotations?: Record<string, string> }
+  createNamespace?: { labels: Record<string, string> }
   token: () => Promise<MintedToken>
 }
 
@@ -63,7 +63,7 @@ export interface RolledOut {
 export async function rollOut(kube: Kube, settings: Settings, plan: RollOutPlan): Promise<RolledOut> {
   const { namespace } = settings.kube
   const name = settings.gateway.name
-  if (plan.createNamespace) await createNamespace(kube, namespace, plan.createNamespace.labels, plan.createNamespace.annotations)
+  if (plan.createNamespace) await createNamespace(kube, namespace, plan.createNamespace.labels)
   const lock = await acquireLock(kube, namespace, lockName(name), holderIdentity())
   try {
     const minted = await plan.token()
