@@ -181,11 +181,7 @@ function previewGatewayApi(credential, settings, apim) {
             await call('removeGatewayApi', options => client.gatewayApi.delete(rg, service, gateway, apiId, options));
         },
         deleteGateway: async () => {
-            // The SDK resolves a 204 ("already gone") like a 200: ask first to tell the two apart.
-            if (!(await orMissing('getGateway', options => client.gateway.get(rg, service, gateway, options))))
-                return false;
             await call('deleteGateway', options => client.gateway.delete(rg, service, gateway, '*', options));
-            return true;
         }
     };
 }

@@ -97,6 +97,40 @@ async function inspectNamespace(kube, name, preview, instance) {
     return { state: others.length > 0 ? 'shared' : 'owned', created: true, gatewayResource, others: others.map(o => o.name), foreign: others.some(o => !o.samePullRequest) };
 }
 /**
+ * The four kinds a preview creates, in one namespace. The Deployment first, so that deleting them
+ * in this order never restarts a pod on a Secret or ConfigMap that is going away.
+ */
+function previewKinds(kube, namespace) {
+    const apps = kube.config.makeApiClient(dist/* AppsV1Api */.eY6);
+    const core = kube.core;
+    return [
+        {
+            kind: 'Deployment',
+            read: name => apps.readNamespacedDeployment({ name, namespace }),
+            list: labelSelector => apps.listNamespacedDeployment({ namespace, labelSelector }),
+            remove: name => apps.deleteNamespacedDeployment({ name, namespace, propagationPolicy: 'Background' })
+        },
+        {
+            kind: 'Service',
+            read: name => core.readNamespacedService({ name, namespace }),
+            list: labelSelector => core.listNamespacedService({ namespace, labelSelector }),
+            remove: name => core.deleteNamespacedService({ name, namespace })
+        },
+        {
+            kind: 'ConfigMap',
+            read: name => core.readNamespacedConfigMap({ name, namespace }),
+            list: labelSelector => core.listNamespacedConfigMap({ namespace, labelSelector }),
+            remove: name => core.deleteNamespacedConfigMap({ name, namespace })
+        },
+        {
+            kind: 'Secret',
+            read: name => core.readNamespacedSecret({ name, namespace }),
+            list: labelSelector => core.listNamespacedSecret({ namespace, labelSelector }),
+            remove: name => core.deleteNamespacedSecret({ name, namespace })
+        }
+    ];
+}
+/**
  * ConfigMaps the cluster itself puts in every namespace: Kubernetes' root CA, Istio's (also the AKS
  * add-on's) and OpenShift's service CA. They never keep a preview's namespace alive.
  */
@@ -107,14 +141,7 @@ const INJECTED_CONFIGMAPS = new Set(['kube-root-ca.crt', 'istio-ca-root-cert', '
  * take with it. What the cluster puts in every namespace does not count.
  */
 async function otherObjects(kube, namespace, preview, instance) {
-    const apps = kube.config.makeApiClient(dist/* AppsV1Api */.eY6);
-    const lists = [
-        ['Deployment', () => apps.listNamespacedDeployment({ namespace })],
-        ['Service', () => kube.core.listNamespacedService({ namespace })],
-        ['ConfigMap', () => kube.core.listNamespacedConfigMap({ namespace })],
-        ['Secret', () => kube.core.listNamespacedSecret({ namespace })]
-    ];
-    const found = await Promise.all(lists.map(async ([kind, list]) => {
+    const found = await Promise.all(previewKinds(kube, namespace).map(async ({ kind, list }) => {
         try {
             return (await list()).items
                 .filter(i => !isPreviewOf(i.metadata?.labels, preview) || i.metadata?.labels?.['app.kubernetes.io/instance'] !== instance)
@@ -142,18 +169,12 @@ async function namespaceTerminating(kube, name) {
  * gateway or another preview in a shared namespace. Applying over them would take them over, and
  * teardown would then delete them.
  */
-async function foreignObjects(kube, namespace, objects, preview) {
-    const apps = kube.config.makeApiClient(dist/* AppsV1Api */.eY6);
-    const read = (kind, name) => kind === 'Deployment'
-        ? apps.readNamespacedDeployment({ name, namespace })
-        : kind === 'Service'
-            ? kube.core.readNamespacedService({ name, namespace })
-            : kind === 'ConfigMap'
-                ? kube.core.readNamespacedConfigMap({ name, namespace })
-                : kube.core.readNamespacedSecret({ name, namespace });
-    const found = await Promise.all(objects.map(async ({ kind, name }) => {
+async function foreignObjects(kube, namespace, names, preview) {
+    const nameOf = { Deployment: names.deployment, Service: names.service, ConfigMap: names.configMap, Secret: names.secret };
+    const found = await Promise.all(previewKinds(kube, namespace).map(async ({ kind, read }) => {
+        const name = nameOf[kind];
         try {
-            return isPreviewOf((await read(kind, name)).metadata?.labels, preview) ? undefined : `${kind} '${name}'`;
+            return isPreviewOf((await read(name)).metadata?.labels, preview) ? undefined : `${kind} '${name}'`;
         }
         catch (error) {
             const code = (0,kube_errors/* kubeStatus */.i)(error).code;
@@ -222,14 +243,6 @@ async function deleteNamespace(kube, name, timeoutMs) {
  */
 async function deleteLabelled(kube, namespace, name, preview) {
     const labelSelector = `${(0,naming/* previewSelector */.kO)(preview.repository, preview.pullRequest)},app.kubernetes.io/instance=${name}`;
-    const apps = kube.config.makeApiClient(dist/* AppsV1Api */.eY6);
-    const kinds = [
-        // The Deployment first, so that no pod restarts on a Secret or ConfigMap that is going away.
-        { kind: 'Deployment', list: () => apps.listNamespacedDeployment({ namespace, labelSelector }), remove: n => apps.deleteNamespacedDeployment({ name: n, namespace, propagationPolicy: 'Background' }) },
-        { kind: 'Service', list: () => kube.core.listNamespacedService({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedService({ name: n, namespace }) },
-        { kind: 'ConfigMap', list: () => kube.core.listNamespacedConfigMap({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedConfigMap({ name: n, namespace }) },
-        { kind: 'Secret', list: () => kube.core.listNamespacedSecret({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedSecret({ name: n, namespace }) }
-    ];
     /** The call's result; undefined when what it acts on is already gone. */
     const attempt = async (what, fn) => {
         try {
@@ -242,8 +255,8 @@ async function deleteLabelled(kube, namespace, name, preview) {
         }
     };
     const deleted = [];
-    for (const { kind, list, remove } of kinds) {
-        const found = await attempt(`Listing ${kind}s labelled ${labelSelector} in namespace '${namespace}'`, list);
+    for (const { kind, list, remove } of previewKinds(kube, namespace)) {
+        const found = await attempt(`Listing ${kind}s labelled ${labelSelector} in namespace '${namespace}'`, () => list(labelSelector));
         for (const item of found?.items ?? []) {
             const objectName = item.metadata?.name ?? '';
             const done = await attempt(`Deleting ${kind} '${objectName}' in namespace '${namespace}'`, () => remove(objectName));
@@ -515,13 +528,7 @@ async function checkNamespace(kube, settings, identity) {
     if (await namespaceTerminating(kube, namespace)) {
         throw new errors/* ActionError */.lZ(`Namespace '${namespace}' is still being deleted (a teardown of this preview has not finished). Nothing was changed.\nFix: re-run this job once the namespace is gone (\`kubectl get namespace ${namespace}\`); a finalizer that never completes keeps it terminating.`);
     }
-    const names = (0,manifests/* objectNames */.Wd)(settings.gateway.name);
-    const foreign = await foreignObjects(kube, namespace, [
-        { kind: 'Deployment', name: names.deployment },
-        { kind: 'Service', name: names.service },
-        { kind: 'ConfigMap', name: names.configMap },
-        { kind: 'Secret', name: names.secret }
-    ], identity);
+    const foreign = await foreignObjects(kube, namespace, (0,manifests/* objectNames */.Wd)(settings.gateway.name), identity);
     if (foreign.length > 0) {
         throw new errors/* ActionError */.lZ(`Namespace '${namespace}' already holds ${foreign.join(', ')}, not labelled as the preview of ${(0,naming/* previewOf */.oW)(identity)}: applying the preview would take ${foreign.length === 1 ? 'it' : 'them'} over, and its teardown would delete ${foreign.length === 1 ? 'it' : 'them'}. Nothing was changed.\nFix: give each preview its own namespace (e.g. \`namespace: apim-pr-\${{ github.event.number }}\`) or, in a shared namespace, its own object names (\`name: pr-\${{ github.event.number }}\`).`);
     }
@@ -611,8 +618,9 @@ async function removePreview(kube, gateways, github, settings) {
         const apis = await gateways.gatewayApis();
         await Promise.all(apis.map(api => gateways.removeApi(api)));
         note(`API associations of gateway ${gatewayName}`, apis.length > 0 ? `removed ${apis.join(', ')}` : 'none', apis.length > 0);
-        const deleted = await gateways.deleteGateway();
-        note(`Gateway resource ${gatewayName} in ${serviceName}`, deleted ? 'deleted' : 'already gone', deleted);
+        // Just read above: it exists, so this is the call that deletes it.
+        await gateways.deleteGateway();
+        note(`Gateway resource ${gatewayName} in ${serviceName}`, 'deleted', true);
     }
     else {
         note(`Gateway resource ${gatewayName} in ${serviceName}`, 'already gone', false);

@@ -130,13 +130,7 @@ async function checkNamespace(kube: Kube, settings: Settings, identity: PreviewI
   if (await namespaceTerminating(kube, namespace)) {
     throw new ActionError(`Namespace '${namespace}' is still being deleted (a teardown of this preview has not finished). Nothing was changed.\nFix: re-run this job once the namespace is gone (\`kubectl get namespace ${namespace}\`); a finalizer that never completes keeps it terminating.`)
   }
-  const names = objectNames(settings.gateway.name)
-  const foreign = await foreignObjects(kube, namespace, [
-    { kind: 'Deployment', name: names.deployment },
-    { kind: 'Service', name: names.service },
-    { kind: 'ConfigMap', name: names.configMap },
-    { kind: 'Secret', name: names.secret }
-  ], identity)
+  const foreign = await foreignObjects(kube, namespace, objectNames(settings.gateway.name), identity)
   if (foreign.length > 0) {
     throw new ActionError(
       `Namespace '${namespace}' already holds ${foreign.join(', ')}, not labelled as the preview of ${previewOf(identity)}: applying the preview would take ${foreign.length === 1 ? 'it' : 'them'} over, and its teardown would delete ${foreign.length === 1 ? 'it' : 'them'}. Nothing was changed.\nFix: give each preview its own namespace (e.g. \`namespace: apim-pr-\${{ github.event.number }}\`) or, in a shared namespace, its own object names (\`name: pr-\${{ github.event.number }}\`).`

@@ -86,8 +86,9 @@ export async function removePreview(kube: Kube, gateways: PreviewGatewayApi, git
     const apis = await gateways.gatewayApis()
     await Promise.all(apis.map(api => gateways.removeApi(api)))
     note(`API associations of gateway ${gatewayName}`, apis.length > 0 ? `removed ${apis.join(', ')}` : 'none', apis.length > 0)
-    const deleted = await gateways.deleteGateway()
-    note(`Gateway resource ${gatewayName} in ${serviceName}`, deleted ? 'deleted' : 'already gone', deleted)
+    // Just read above: it exists, so this is the call that deletes it.
+    await gateways.deleteGateway()
+    note(`Gateway resource ${gatewayName} in ${serviceName}`, 'deleted', true)
   } else {
     note(`Gateway resource ${gatewayName} in ${serviceName}`, 'already gone', false)
   }

@@ -17,8 +17,8 @@ export interface PreviewGatewayApi {
   gatewayApis(): Promise<string[]>
   addApi(apiId: string): Promise<void>
   removeApi(apiId: string): Promise<void>
-  /** Deletes the gateway; false when it was already gone. */
-  deleteGateway(): Promise<boolean>
+  /** Deletes the gateway (one already gone is a 204, not an error). */
+  deleteGateway(): Promise<void>
 }
 
 export function previewGatewayApi(credential: TokenCredential, settings: ArmTokenSettings, apim: Settings['apim']): PreviewGatewayApi {
@@ -60,10 +60,7 @@ export function previewGatewayApi(credential: TokenCredential, settings: ArmToke
       await call('removeGatewayApi', options => client.gatewayApi.delete(rg, service, gateway, apiId, options))
     },
     deleteGateway: async () => {
-      // The SDK resolves a 204 ("already gone") like a 200: ask first to tell the two apart.
-      if (!(await orMissing('getGateway', options => client.gateway.get(rg, service, gateway, options)))) return false
       await call('deleteGateway', options => client.gateway.delete(rg, service, gateway, '*', options))
-      return true
     }
   }
 }

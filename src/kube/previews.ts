@@ -6,6 +6,7 @@ import * as k8s from '@kubernetes/client-node'
 import { ActionError } from '../errors.js'
 import { PREVIEW_ANNOTATION, PREVIEW_LABEL, previewSelector, repositoryLabel, type PreviewIdentity } from '../preview/naming.js'
 import type { Kube } from './client.js'
+import type { ObjectNames } from './manifests.js'
 import { kubeError, kubeStatus } from './errors.js'
 
 /**
@@ -51,6 +52,50 @@ export async function inspectNamespace(kube: Kube, name: string, preview: Previe
   return { state: others.length > 0 ? 'shared' : 'owned', created: true, gatewayResource, others: others.map(o => o.name), foreign: others.some(o => !o.samePullRequest) }
 }
 
+type Meta = { metadata?: { name?: string; labels?: Record<string, string> }; type?: string }
+
+interface KindApi {
+  kind: 'Deployment' | 'Service' | 'ConfigMap' | 'Secret'
+  read(name: string): Promise<Meta>
+  list(labelSelector?: string): Promise<{ items: Meta[] }>
+  remove(name: string): Promise<unknown>
+}
+
+/**
+ * The four kinds a preview creates, in one namespace. The Deployment first, so that deleting them
+ * in this order never restarts a pod on a Secret or ConfigMap that is going away.
+ */
+function previewKinds(kube: Kube, namespace: string): KindApi[] {
+  const apps = kube.config.makeApiClient(k8s.AppsV1Api)
+  const core = kube.core
+  return [
+    {
+      kind: 'Deployment',
+      read: name => apps.readNamespacedDeployment({ name, namespace }),
+      list: labelSelector => apps.listNamespacedDeployment({ namespace, labelSelector }),
+      remove: name => apps.deleteNamespacedDeployment({ name, namespace, propagationPolicy: 'Background' })
+    },
+    {
+      kind: 'Service',
+      read: name => core.readNamespacedService({ name, namespace }),
+      list: labelSelector => core.listNamespacedService({ namespace, labelSelector }),
+      remove: name => core.deleteNamespacedService({ name, namespace })
+    },
+    {
+      kind: 'ConfigMap',
+      read: name => core.readNamespacedConfigMap({ name, namespace }),
+      list: labelSelector => core.listNamespacedConfigMap({ namespace, labelSelector }),
+      remove: name => core.deleteNamespacedConfigMap({ name, namespace })
+    },
+    {
+      kind: 'Secret',
+      read: name => core.readNamespacedSecret({ name, namespace }),
+      list: labelSelector => core.listNamespacedSecret({ namespace, labelSelector }),
+      remove: name => core.deleteNamespacedSecret({ name, namespace })
+    }
+  ]
+}
+
 /**
  * ConfigMaps the cluster itself puts in every namespace: Kubernetes' root CA, Istio's (also the AKS
  * add-on's) and OpenShift's service CA. They never keep a preview's namespace alive.
@@ -63,16 +108,8 @@ const INJECTED_CONFIGMAPS = new Set(['kube-root-ca.crt', 'istio-ca-root-cert', '
  * take with it. What the cluster puts in every namespace does not count.
  */
 export async function otherObjects(kube: Kube, namespace: string, preview: PreviewIdentity, instance: string): Promise<{ name: string; samePullRequest: boolean }[]> {
-  const apps = kube.config.makeApiClient(k8s.AppsV1Api)
-  type Item = { metadata?: { name?: string; labels?: Record<string, string> }; type?: string }
-  const lists: [string, () => Promise<{ items: Item[] }>][] = [
-    ['Deployment', () => apps.listNamespacedDeployment({ namespace })],
-    ['Service', () => kube.core.listNamespacedService({ namespace })],
-    ['ConfigMap', () => kube.core.listNamespacedConfigMap({ namespace })],
-    ['Secret', () => kube.core.listNamespacedSecret({ namespace })]
-  ]
   const found = await Promise.all(
-    lists.map(async ([kind, list]) => {
+    previewKinds(kube, namespace).map(async ({ kind, list }) => {
       try {
         return (await list()).items
           .filter(i => !isPreviewOf(i.metadata?.labels, preview) || i.metadata?.labels?.['app.kubernetes.io/instance'] !== instance)
@@ -101,20 +138,13 @@ export async function namespaceTerminating(kube: Kube, name: string): Promise<bo
  * gateway or another preview in a shared namespace. Applying over them would take them over, and
  * teardown would then delete them.
  */
-export async function foreignObjects(kube: Kube, namespace: string, objects: { kind: string; name: string }[], preview: PreviewIdentity): Promise<string[]> {
-  const apps = kube.config.makeApiClient(k8s.AppsV1Api)
-  const read = (kind: string, name: string): Promise<{ metadata?: { labels?: Record<string, string> } }> =>
-    kind === 'Deployment'
-      ? apps.readNamespacedDeployment({ name, namespace })
-      : kind === 'Service'
-        ? kube.core.readNamespacedService({ name, namespace })
-        : kind === 'ConfigMap'
-          ? kube.core.readNamespacedConfigMap({ name, namespace })
-          : kube.core.readNamespacedSecret({ name, namespace })
+export async function foreignObjects(kube: Kube, namespace: string, names: ObjectNames, preview: PreviewIdentity): Promise<string[]> {
+  const nameOf: Record<KindApi['kind'], string> = { Deployment: names.deployment, Service: names.service, ConfigMap: names.configMap, Secret: names.secret }
   const found = await Promise.all(
-    objects.map(async ({ kind, name }) => {
+    previewKinds(kube, namespace).map(async ({ kind, read }) => {
+      const name = nameOf[kind]
       try {
-        return isPreviewOf((await read(kind, name)).metadata?.labels, preview) ? undefined : `${kind} '${name}'`
+        return isPreviewOf((await read(name)).metadata?.labels, preview) ? undefined : `${kind} '${name}'`
       } catch (error) {
         const code = kubeStatus(error).code
         // Missing is what a first preview expects; refused is explained by the permission check.
@@ -180,15 +210,6 @@ export async function deleteNamespace(kube: Kube, name: string, timeoutMs: numbe
  */
 export async function deleteLabelled(kube: Kube, namespace: string, name: string, preview: PreviewIdentity): Promise<string[]> {
   const labelSelector = `${previewSelector(preview.repository, preview.pullRequest)},app.kubernetes.io/instance=${name}`
-  const apps = kube.config.makeApiClient(k8s.AppsV1Api)
-  type Named = { items: { metadata?: { name?: string } }[] }
-  const kinds: { kind: string; list: () => Promise<Named>; remove: (name: string) => Promise<unknown> }[] = [
-    // The Deployment first, so that no pod restarts on a Secret or ConfigMap that is going away.
-    { kind: 'Deployment', list: () => apps.listNamespacedDeployment({ namespace, labelSelector }), remove: n => apps.deleteNamespacedDeployment({ name: n, namespace, propagationPolicy: 'Background' }) },
-    { kind: 'Service', list: () => kube.core.listNamespacedService({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedService({ name: n, namespace }) },
-    { kind: 'ConfigMap', list: () => kube.core.listNamespacedConfigMap({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedConfigMap({ name: n, namespace }) },
-    { kind: 'Secret', list: () => kube.core.listNamespacedSecret({ namespace, labelSelector }), remove: n => kube.core.deleteNamespacedSecret({ name: n, namespace }) }
-  ]
   /** The call's result; undefined when what it acts on is already gone. */
   const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -199,8 +220,8 @@ export async function deleteLabelled(kube: Kube, namespace: string, name: string
     }
   }
   const deleted: string[] = []
-  for (const { kind, list, remove } of kinds) {
-    const found = await attempt(`Listing ${kind}s labelled ${labelSelector} in namespace '${namespace}'`, list)
+  for (const { kind, list, remove } of previewKinds(kube, namespace)) {
+    const found = await attempt(`Listing ${kind}s labelled ${labelSelector} in namespace '${namespace}'`, () => list(labelSelector))
     for (const item of found?.items ?? []) {
       const objectName = item.metadata?.name ?? ''
       const done = await attempt(`Deleting ${kind} '${objectName}' in namespace '${namespace}'`, () => remove(objectName))
